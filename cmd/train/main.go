@@ -1,0 +1,179 @@
+// Command train trains one of the lesson's nets on MNIST with the lesson's
+// recipe, printing the lesson's log lines, and saves the history (JSON and CSV)
+// and a checkpoint after every epoch.
+//
+//	go run ./cmd/train -model inception -epochs 10 -seed 1 -out runs/inception
+//	go run ./cmd/train -model inception -out runs/inception -resume
+//	go run ./cmd/train -model resnet -summary
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/cost"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	def := training.DefaultConfig("inception")
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	cfg := def
+	fs.StringVar(&cfg.Model, "model", def.Model, "model to train: "+strings.Join(models.Names(), " or "))
+	fs.IntVar(&cfg.Epochs, "epochs", def.Epochs, "number of epochs")
+	fs.Int64Var(&cfg.Seed, "seed", def.Seed, "seed of the initial weights and of the batch order")
+	fs.IntVar(&cfg.BatchSize, "batch", def.BatchSize, "training batch size")
+	fs.IntVar(&cfg.EvalBatchSize, "eval-batch", def.EvalBatchSize, "evaluation batch size (speed and memory only)")
+	fs.Float64Var(&cfg.LearningRate, "lr", def.LearningRate, "learning rate of SGD")
+	fs.Float64Var(&cfg.Momentum, "momentum", def.Momentum, "momentum of SGD")
+	fs.IntVar(&cfg.LogEvery, "log-every", def.LogEvery, "batches per loss log line")
+	out := fs.String("out", "", "output folder for the checkpoint and the history (default runs/<model>)")
+	resume := fs.Bool("resume", false, "continue from the checkpoint in -out")
+	dataDir := fs.String("data", "data", "folder with the four MNIST .gz files (`make setup` puts them in data/)")
+	backendFlag := fs.String("backend", "", "GoMLX backend: go, xla:cpu, xla:cuda (default: chosen automatically, see `make doctor`)")
+	summary := fs.Bool("summary", false, "print the per-layer table of the model and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+
+	choice := backend.Choose()
+	if *backendFlag != "" {
+		choice = backend.Choice{Config: *backendFlag, Reason: "chosen with -backend", Explicit: true}
+	}
+	b, choice, err := backend.NewFrom(choice)
+	if err != nil {
+		return err
+	}
+	defer b.Finalize()
+	fmt.Println(choice)
+
+	spec, _ := models.ByName(cfg.Model)
+	if *summary {
+		s, err := models.Summarize(b, spec.Build)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\n%s: per example, batch 1\n\n", spec.Title)
+		if err := s.Table.Write(os.Stdout); err != nil {
+			return err
+		}
+		fmt.Printf("\ntrainable parameters: %s\n", cost.Thousands(int64(s.TrainableParams)))
+		return nil
+	}
+
+	if *out == "" {
+		*out = "runs/" + cfg.Model
+	}
+	trainSet, err := mnist.Load(*dataDir, mnist.Train)
+	if err != nil {
+		return err
+	}
+	testSet, err := mnist.Load(*dataDir, mnist.Test)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s, %d epochs, batch %d, SGD lr %g momentum %g, seed %d; writing to %s\n",
+		spec.Title, cfg.Epochs, cfg.BatchSize, cfg.LearningRate, cfg.Momentum, cfg.Seed, *out)
+
+	bar := newProgressBar(os.Stderr)
+	h, err := training.Train(b, cfg, trainSet, testSet, training.Options{
+		OutDir:  *out,
+		Resume:  *resume,
+		Backend: choice.Config,
+		Hooks: training.Hooks{
+			OnStep: func(p training.Progress) error { bar.update(p); return nil },
+			OnLog:  func(l training.LogLine) error { bar.clear(); fmt.Println(l); return nil },
+			OnEpoch: func(e training.EpochResult) error {
+				bar.clear()
+				fmt.Println(e)
+				return nil
+			},
+		},
+	})
+	bar.clear()
+	if h != nil && len(h.Epochs) > 0 {
+		final, _ := h.Final()
+		fmt.Printf("after %d epochs: test accuracy %.2f %%; history in %s/history.json, checkpoint in %s/%s\n",
+			final.Epoch, 100*final.TestAccuracy, *out, *out, training.CheckpointFile)
+	}
+	if err != nil && h != nil && len(h.Epochs) > 0 {
+		return errors.Join(err, fmt.Errorf("the checkpoint of epoch %d is kept in %s: fix the cause and rerun with -resume", len(h.Epochs), *out))
+	}
+	return err
+}
+
+// progressBar draws one self-updating line on a terminal (steps/s and ETA),
+// or a plain line every tenth of an epoch elsewhere.
+type progressBar struct {
+	f        *os.File
+	terminal bool
+	last     time.Time
+	shown    bool
+	first    int // global step of the first update, for the rate
+	start    time.Duration
+}
+
+func newProgressBar(f *os.File) *progressBar {
+	st, err := f.Stat()
+	return &progressBar{f: f, terminal: err == nil && st.Mode()&os.ModeCharDevice != 0, first: -1}
+}
+
+func (b *progressBar) update(p training.Progress) {
+	if b.first < 0 {
+		b.first, b.start = p.GlobalStep, p.Elapsed
+	}
+	done := p.Step == p.StepsPerEpoch
+	if b.terminal && !done && time.Since(b.last) < 200*time.Millisecond {
+		return
+	}
+	if !b.terminal && p.Step%max(1, p.StepsPerEpoch/10) != 0 {
+		return
+	}
+	b.last = time.Now()
+	rate := 0.0
+	if d := (p.Elapsed - b.start).Seconds(); d > 0 {
+		rate = float64(p.GlobalStep-b.first) / d
+	}
+	eta := "?"
+	if rate > 0 {
+		eta = (time.Duration(float64(p.AllSteps-p.GlobalStep)/rate) * time.Second).Round(time.Second).String()
+	}
+	const width = 24
+	filled := width * p.Step / p.StepsPerEpoch
+	line := fmt.Sprintf("epoch %d/%d [%s%s] %d/%d  %.1f steps/s  ETA %s  loss %.3f",
+		p.Epoch, p.Epochs, strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		p.Step, p.StepsPerEpoch, rate, eta, p.Loss)
+	if b.terminal {
+		fmt.Fprintf(b.f, "\r%s\x1b[K", line)
+		b.shown = true
+	} else {
+		fmt.Fprintln(b.f, line)
+	}
+}
+
+func (b *progressBar) clear() {
+	if b.shown {
+		fmt.Fprint(b.f, "\r\x1b[K")
+		b.shown = false
+	}
+}

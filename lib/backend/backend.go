@@ -1,0 +1,170 @@
+// Package backend chooses the GoMLX backend that runs the nets, deliberately
+// and visibly: the command-line programs, the notebooks and the tests all call
+// New, which says in one line which backend it chose and why.
+//
+// The order of preference is:
+//
+//  1. GOMLX_BACKEND, when set, exactly as given (e.g. "go", "xla:cpu", "xla:cuda");
+//  2. "xla:cuda", when an NVIDIA GPU and the CUDA PJRT plugin are both present;
+//  3. "xla:cpu", when the CPU PJRT plugin is installed (`make setup` installs it);
+//  4. "go", GoMLX's pure-Go backend, slower but always available.
+//
+// It never downloads anything: go-xla's automatic plugin installation is
+// turned off, so an offline machine gets a clear message instead of a panic.
+package backend
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/go-xla/compute/xla"
+	"github.com/gomlx/go-xla/pjrt"
+)
+
+// EnvVar is the environment variable that overrides the choice.
+const EnvVar = compute.ConfigEnvVar
+
+// Choice is a backend configuration and the reason it was chosen.
+type Choice struct {
+	// Config is what compute.NewWithConfig receives, e.g. "xla:cpu" or "go".
+	Config string
+	// Reason says why, in words, e.g. "no NVIDIA GPU; CPU plugin found".
+	Reason string
+	// Plugin is the PJRT plugin's path, for XLA backends, when known.
+	Plugin string
+	// PJRTVersion is the PJRT C API version the plugin reports ("0.90"), once the backend is created.
+	PJRTVersion string
+	// Explicit marks a configuration the user (or a test) asked for by name:
+	// if it fails to start, NewFrom returns the error instead of falling back.
+	Explicit bool
+}
+
+// String is the one-line description programs print: "backend xla:cpu (plugin
+// /path/pjrt_c_api_cpu_plugin.so, PJRT C API 0.90): no NVIDIA GPU; CPU plugin found".
+func (c Choice) String() string {
+	var details []string
+	if c.Plugin != "" {
+		details = append(details, "plugin "+c.Plugin)
+	}
+	if c.PJRTVersion != "" {
+		details = append(details, "PJRT C API "+c.PJRTVersion)
+	}
+	s := "backend " + c.Config
+	if len(details) > 0 {
+		s += " (" + strings.Join(details, ", ") + ")"
+	}
+	return s + ": " + c.Reason
+}
+
+// IsXLA reports whether the choice is one of the XLA backends.
+func (c Choice) IsXLA() bool {
+	name, _, _ := strings.Cut(c.Config, ":")
+	return name == xla.BackendName || name == "stablehlo" || name == "hlo"
+}
+
+// Plugins returns the PJRT plugins go-xla can find, by name ("cpu", "cuda")
+// to path, searched as go-xla does: PJRT_PLUGIN_LIBRARY_PATH if set, else
+// ~/.local/lib/go-xla, /usr/local/lib/go-xla and the system library path.
+func Plugins() map[string]string {
+	return pjrt.AvailablePlugins()
+}
+
+// HasNVIDIAGPU reports whether the NVIDIA kernel driver sees a GPU.
+func HasNVIDIAGPU() bool {
+	if _, err := os.Stat("/proc/driver/nvidia/version"); err == nil {
+		return true
+	}
+	matches, _ := filepath.Glob("/dev/nvidia[0-9]*")
+	return len(matches) > 0
+}
+
+// Choose picks the backend configuration without loading anything.
+func Choose() Choice {
+	return choose(os.Getenv(EnvVar), Plugins(), HasNVIDIAGPU())
+}
+
+func choose(env string, plugins map[string]string, gpu bool) Choice {
+	if env != "" {
+		c := Choice{Config: env, Reason: EnvVar + " is set", Explicit: true}
+		if name, plugin, ok := strings.Cut(env, ":"); ok && name == xla.BackendName {
+			if p, found := plugins[plugin]; found {
+				c.Plugin = p
+			} else if filepath.IsAbs(plugin) {
+				c.Plugin = plugin
+			}
+		}
+		return c
+	}
+	cuda, hasCUDA := plugins["cuda"]
+	cpu, hasCPU := plugins["cpu"]
+	switch {
+	case gpu && hasCUDA:
+		return Choice{Config: "xla:cuda", Plugin: cuda, Reason: "NVIDIA GPU and CUDA plugin found"}
+	case gpu && hasCPU:
+		return Choice{Config: "xla:cpu", Plugin: cpu, Reason: "NVIDIA GPU found but no CUDA plugin (run `make setup` to install it); CPU plugin found"}
+	case hasCPU:
+		return Choice{Config: "xla:cpu", Plugin: cpu, Reason: "no NVIDIA GPU; CPU plugin found"}
+	}
+	return Choice{Config: gobackend.BackendName,
+		Reason: "no XLA PJRT plugin found (run `make setup` to install the CPU plugin); using GoMLX's pure-Go backend, which is much slower"}
+}
+
+// New creates the chosen backend. It never panics and never downloads. When
+// the automatically chosen XLA backend fails to start, it falls back to the
+// pure-Go backend and says why; a backend named in GOMLX_BACKEND that fails is
+// an error.
+func New() (compute.Backend, Choice, error) {
+	return NewFrom(Choose())
+}
+
+// NewFrom creates the backend of a given choice, as New does.
+func NewFrom(c Choice) (compute.Backend, Choice, error) {
+	xla.EnableAutoInstall(false)
+	b, err := create(c.Config)
+	if err == nil {
+		c.PJRTVersion = pluginVersion(c)
+		return b, c, nil
+	}
+	if c.Explicit || !c.IsXLA() {
+		return nil, c, fmt.Errorf("backend %q can't start: %w (unset %s to let the program choose, or run `make doctor`)", c.Config, err, EnvVar)
+	}
+	fallback := Choice{Config: gobackend.BackendName,
+		Reason: fmt.Sprintf("%s failed to start (%v); using GoMLX's pure-Go backend, run `make doctor`", c.Config, err)}
+	b, err2 := create(fallback.Config)
+	if err2 != nil {
+		return nil, c, errors.Join(err, err2)
+	}
+	return b, fallback, nil
+}
+
+// create calls compute.NewWithConfig, turning its panics into errors.
+func create(config string) (b compute.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return compute.NewWithConfig(config)
+}
+
+// pluginVersion returns the PJRT C API version of the choice's loaded plugin, if any.
+func pluginVersion(c Choice) string {
+	if !c.IsXLA() {
+		return ""
+	}
+	_, name, _ := strings.Cut(c.Config, ":")
+	if name == "" {
+		name = "cpu"
+	}
+	p, err := pjrt.GetPlugin(name)
+	if err != nil {
+		return ""
+	}
+	major, minor := p.Version()
+	return fmt.Sprintf("%d.%d", major, minor)
+}

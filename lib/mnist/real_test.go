@@ -1,0 +1,93 @@
+package mnist
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// realDir returns a folder holding the real MNIST files: the repository's
+// data/ folder or the GoMNIST module in the module cache, whichever holds
+// all four files first.
+func realDir(t *testing.T) string {
+	t.Helper()
+next:
+	for _, dir := range []string{filepath.Join("..", "..", "data"), ModuleDataDir("")} {
+		for _, f := range Files() {
+			if _, err := os.Stat(filepath.Join(dir, f.Name)); err != nil {
+				continue next
+			}
+		}
+		return dir
+	}
+	t.Skip("real MNIST files not found in data/ or the GoMNIST module; run `make setup`")
+	return ""
+}
+
+func TestRealData(t *testing.T) {
+	dir := realDir(t)
+	st, err := Verify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		t.Log(s)
+	}
+	for _, tc := range []struct {
+		split  Split
+		n      int
+		labels []int32
+	}{
+		{Train, 60000, []int32{5, 0, 4, 1, 9, 2, 1, 3}},
+		{Test, 10000, []int32{7, 2, 1, 0, 4, 1, 4, 9}},
+	} {
+		d, err := Load(dir, tc.split)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.N != tc.n || len(d.Labels) != tc.n || len(d.Images) != tc.n*Rows*Cols*Channels {
+			t.Fatalf("%v: N=%d, %d labels, %d pixels", tc.split, d.N, len(d.Labels), len(d.Images))
+		}
+		for i, l := range tc.labels {
+			if d.Labels[i] != l {
+				t.Fatalf("%v: label %d = %d, want %d", tc.split, i, d.Labels[i], l)
+			}
+		}
+		var sum, sq float64
+		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+		for _, p := range d.Images {
+			sum, sq = sum+float64(p), sq+float64(p)*float64(p)
+			lo, hi = min(lo, p), max(hi, p)
+		}
+		mean := sum / float64(len(d.Images))
+		std := math.Sqrt(sq/float64(len(d.Images)) - mean*mean)
+		t.Logf("%v: mean %.4f std %.4f range [%.4f, %.4f]", tc.split, mean, std, lo, hi)
+		if wantLo, wantHi := -Mean/Std, (1-Mean)/Std; math.Abs(float64(lo)-wantLo) > 1e-5 || math.Abs(float64(hi)-wantHi) > 1e-5 {
+			t.Fatalf("%v: range [%v, %v], want [%v, %v]", tc.split, lo, hi, wantLo, wantHi)
+		}
+		if tc.split == Train && (math.Abs(mean) > 0.01 || math.Abs(std-1) > 0.01) {
+			t.Fatalf("train: mean %v std %v, want about 0 and 1", mean, std)
+		}
+	}
+}
+
+func TestInstallReal(t *testing.T) {
+	src := ModuleDataDir("")
+	if _, err := os.Stat(src); err != nil {
+		t.Skip("GoMNIST module not in the module cache")
+	}
+	dst := t.TempDir()
+	for range 2 {
+		rs, err := Install(src, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			t.Log(r)
+		}
+	}
+	if _, err := Verify(dst); err != nil {
+		t.Fatal(err)
+	}
+}

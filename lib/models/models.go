@@ -1,0 +1,155 @@
+// Package models defines the lesson's two nets for MNIST, layer for layer as
+// in the PyTorch lecture: the GoogLeNet-style Inception net and the simple
+// residual net. Inputs are [batch, 1, 28, 28] images, outputs [batch, 10] logits.
+//
+// Variables are named as in PyTorch's state_dict: "/incep1/branch5x5_2/weight"
+// here is "incep1.branch5x5_2.weight" there.
+package models
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/cost"
+	"github.com/learn-gomlx/advanced-cnn/lib/nn"
+)
+
+// InceptionA is the lesson's Inception block: four branches on the same input
+// x [batch, in, H, W], concatenated along the channel axis into
+// [batch, 16+24+24+24 = 88, H, W]. As in the lesson, no activation inside.
+func InceptionA(scope *model.Scope, x *Node) *Node {
+	branch1x1 := nn.Conv2D(scope.In("branch1x1"), x, 16, 1, 0)
+
+	branch5x5 := nn.Conv2D(scope.In("branch5x5_1"), x, 16, 1, 0)
+	branch5x5 = nn.Conv2D(scope.In("branch5x5_2"), branch5x5, 24, 5, 2)
+
+	branch3x3 := nn.Conv2D(scope.In("branch3x3_1"), x, 16, 1, 0)
+	branch3x3 = nn.Conv2D(scope.In("branch3x3_2"), branch3x3, 24, 3, 1)
+	branch3x3 = nn.Conv2D(scope.In("branch3x3_3"), branch3x3, 24, 3, 1)
+
+	branchPool := nn.AvgPool3(scope.In("avg_pool"), x)
+	branchPool = nn.Conv2D(scope.In("branch_pool"), branchPool, 24, 1, 0)
+
+	return Concatenate([]*Node{branch1x1, branch5x5, branch3x3, branchPool}, 1)
+}
+
+// InceptionNet is the lesson's GoogLeNet-style net: x [batch, 1, 28, 28] to
+// logits [batch, 10], with 97,298 trainable parameters.
+func InceptionNet(scope *model.Scope, x *Node) *Node {
+	batch := x.Shape().Dim(0)
+	x.AssertDims(batch, 1, 28, 28)
+	x = activation.Relu(nn.MaxPool2(scope.In("mp1"), nn.Conv2D(scope.In("conv1"), x, 10, 5, 0)))
+	x = InceptionA(scope.In("incep1"), x)
+	x.AssertDims(batch, 88, 12, 12)
+	x = activation.Relu(nn.MaxPool2(scope.In("mp2"), nn.Conv2D(scope.In("conv2"), x, 20, 5, 0)))
+	x = InceptionA(scope.In("incep2"), x)
+	x = nn.Flatten(x)
+	x.AssertDims(batch, 1408)
+	return nn.Linear(scope.In("fc"), x, 10)
+}
+
+// ResidualBlock is the lesson's block on x [batch, c, H, W]:
+// y = relu(conv1(x)); y = conv2(y); out = relu(x + y), both convolutions 3x3, c to c, padding 1.
+func ResidualBlock(scope *model.Scope, x *Node) *Node {
+	channels := x.Shape().Dim(1)
+	y := activation.Relu(nn.Conv2D(scope.In("conv1"), x, channels, 3, 1))
+	y = nn.Conv2D(scope.In("conv2"), y, channels, 3, 1)
+	return activation.Relu(Add(x, y))
+}
+
+// ResidualNet is the lesson's simple residual net: x [batch, 1, 28, 28] to
+// logits [batch, 10], with 41,514 trainable parameters.
+func ResidualNet(scope *model.Scope, x *Node) *Node {
+	batch := x.Shape().Dim(0)
+	x.AssertDims(batch, 1, 28, 28)
+	x = nn.MaxPool2(scope.In("mp1"), activation.Relu(nn.Conv2D(scope.In("conv1"), x, 16, 5, 0)))
+	x = ResidualBlock(scope.In("rblock1"), x)
+	x.AssertDims(batch, 16, 12, 12)
+	x = nn.MaxPool2(scope.In("mp2"), activation.Relu(nn.Conv2D(scope.In("conv2"), x, 32, 5, 0)))
+	x = ResidualBlock(scope.In("rblock2"), x)
+	x = nn.Flatten(x)
+	x.AssertDims(batch, 512)
+	return nn.Linear(scope.In("fc"), x, 10)
+}
+
+// Fn is the signature of a model: images [batch, 1, 28, 28] to logits [batch, 10].
+type Fn func(scope *model.Scope, x *Node) *Node
+
+// Spec describes one of the lesson's nets.
+type Spec struct {
+	// Name is the short name used on the command line: "inception" or "resnet".
+	Name string
+	// Title is a human-readable name.
+	Title string
+	// Build is the model function.
+	Build Fn
+	// Params is the number of trainable parameters the lesson's PyTorch net has.
+	Params int
+}
+
+var specs = map[string]Spec{
+	"inception": {Name: "inception", Title: "Inception net (GoogLeNet InceptionA)", Build: InceptionNet, Params: 97298},
+	"resnet":    {Name: "resnet", Title: "Simple residual net", Build: ResidualNet, Params: 41514},
+}
+
+// Names lists the known model names, sorted.
+func Names() []string {
+	names := make([]string, 0, len(specs))
+	for n := range specs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ByName returns the model called name, or an error listing the known ones.
+func ByName(name string) (Spec, error) {
+	s, ok := specs[name]
+	if !ok {
+		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q", name, Names())
+	}
+	return s, nil
+}
+
+// Summary is what building a model once reveals: its per-layer cost table
+// and the trainable parameters it actually created.
+type Summary struct {
+	Table *cost.Table
+	// TrainableParams counts the elements of every trainable variable in the store.
+	TrainableParams int
+	// Output is the logits' shape for a batch of one.
+	Output []int
+}
+
+// Summarize builds fn on backend for a batch of one image and returns its summary.
+func Summarize(backend compute.Backend, fn Fn) (s Summary, err error) {
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(1); err != nil {
+		return s, err
+	}
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
+		s.Table = cost.Attach(x.Graph())
+		return fn(scope, x)
+	})
+	if err != nil {
+		return s, err
+	}
+	out, err := exec.Exec(tensors.FromShape(shapes.Make(nn.DType, 1, 1, 28, 28)))
+	if err != nil {
+		return s, err
+	}
+	s.Output = out[0].Shape().Dimensions
+	for v := range store.IterVariables() {
+		if v.Trainable {
+			s.TrainableParams += v.Shape().Size()
+		}
+	}
+	return s, nil
+}

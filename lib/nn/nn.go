@@ -1,0 +1,189 @@
+// Package nn holds the few layers the lesson's nets are made of, written for
+// GoMLX with PyTorch's conventions: tensors are channels-first (NCHW), weights
+// are laid out as PyTorch stores them ([out, in, kh, kw] for convolutions,
+// [out, in] for linear layers), and they are initialised as PyTorch does by
+// default, uniform in ±1/sqrt(fan_in) for weights and biases.
+//
+// Each layer records its parameters and multiplications with package cost, so a
+// model's per-layer cost table comes from the graph that was really built.
+//
+// Every layer runs on every GoMLX backend. Where GoMLX's pure-Go backend lacks
+// an operation or its gradient (max pool, padded pooling, padding) or is very
+// slow (its direct convolution), the layer uses an equivalent formulation built
+// from slices, reshapes, reductions and matrix products; on XLA it uses the
+// native operations. Tests check that both give the same numbers.
+//
+// Like all GoMLX graph-building functions, these panic on misuse (a wrong
+// shape); the training package turns such panics into errors.
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	timages "github.com/gomlx/gomlx/core/tensors/images"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/cost"
+)
+
+// DType is the floating-point type of all parameters and activations.
+const DType = dtypes.Float32
+
+// portable reports whether x's graph runs on the pure-Go backend, which needs
+// the portable formulations.
+func portable(x *Node) bool {
+	return x.Graph().Backend().String() == gobackend.BackendName
+}
+
+// uniformVar creates (or reuses) the variable name in scope, initialised
+// uniform in ±bound, as PyTorch initialises conv and linear layers.
+func uniformVar(scope *model.Scope, name string, bound float64, dims ...int) *model.Variable {
+	return scope.WithInitializer(initializer.RandomUniformFn(scope, -bound, bound)).
+		VariableWithShape(name, shapes.Make(DType, dims...))
+}
+
+// Conv2D is PyTorch's nn.Conv2d(inC, outC, kernel_size=k, padding=pad) at
+// stride 1: x is [batch, inC, H, W], the result [batch, outC, H+2·pad-k+1, W+2·pad-k+1].
+// It creates the variables "weight" [outC, inC, k, k] and "bias" [outC] in scope.
+func Conv2D(scope *model.Scope, x *Node, outC, k, pad int) *Node {
+	x.AssertRank(4)
+	g := x.Graph()
+	batch, inC, h, w := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
+	outH, outW := cost.ConvOutSize(h, k, 1, pad), cost.ConvOutSize(w, k, 1, pad)
+	if outH <= 0 || outW <= 0 {
+		exceptions.Panicf("Conv2D %s: kernel %d with padding %d does not fit input %dx%d", scope.Scope(), k, pad, h, w)
+	}
+	bound := 1 / math.Sqrt(float64(inC*k*k))
+	weight := uniformVar(scope, "weight", bound, outC, inC, k, k).ValueGraph(g)
+	bias := uniformVar(scope, "bias", bound, outC).ValueGraph(g)
+
+	var y *Node
+	if portable(x) {
+		y = convIm2col(x, weight, k, pad, outH, outW)
+	} else {
+		y = Convolve(x, weight).ChannelsAxis(timages.ChannelsFirst).
+			PaddingPerDim([][2]int{{pad, pad}, {pad, pad}}).Done()
+	}
+	y = Add(y, Reshape(bias, 1, outC, 1, 1))
+	y.AssertDims(batch, outC, outH, outW)
+	cost.Record(g, cost.Layer{
+		Name: scope.Scope(), Kind: fmt.Sprintf("conv %dx%d", k, k), OutShape: []int{outC, outH, outW},
+		Params: cost.ConvParams(inC, outC, k), Mults: cost.ConvMults(inC, outC, k, outH, outW),
+	})
+	return y
+}
+
+// convIm2col computes the convolution as one matrix product: the k·k shifted
+// views of the zero-padded input are stacked into patches [batch, inC·k·k, outH·outW],
+// in the same (channel, row, column) order as the flattened kernel.
+func convIm2col(x, weight *Node, k, pad, outH, outW int) *Node {
+	batch, inC := x.Shape().Dim(0), x.Shape().Dim(1)
+	outC := weight.Shape().Dim(0)
+	x = ZeroPad(x, pad)
+	views := make([]*Node, 0, k*k)
+	for i := range k {
+		for j := range k {
+			views = append(views, Slice(x, AxisRange(), AxisRange(), AxisRange(i, i+outH), AxisRange(j, j+outW)))
+		}
+	}
+	patches := x
+	if k > 1 {
+		patches = Stack(views, 2) // [batch, inC, k·k, outH, outW]
+	}
+	patches = Reshape(patches, batch, inC*k*k, outH*outW)
+	kernel := Reshape(weight, outC, inC*k*k)
+	y := Einsum("bkp,ok->bop", patches, kernel)
+	return Reshape(y, batch, outC, outH, outW)
+}
+
+// ZeroPad pads the two spatial axes of x [batch, C, H, W] with pad zeros on
+// each side, by concatenation, which has a gradient on every backend.
+func ZeroPad(x *Node, pad int) *Node {
+	if pad == 0 {
+		return x
+	}
+	g := x.Graph()
+	dims := x.Shape().Dimensions
+	rows := Zeros(g, shapes.Make(x.DType(), dims[0], dims[1], pad, dims[3]))
+	x = Concatenate([]*Node{rows, x, rows}, 2)
+	cols := Zeros(g, shapes.Make(x.DType(), dims[0], dims[1], dims[2]+2*pad, pad))
+	return Concatenate([]*Node{cols, x, cols}, 3)
+}
+
+// MaxPool2 is PyTorch's nn.MaxPool2d(2): the maximum of each 2x2 block of
+// x [batch, C, H, W] with even H and W, giving [batch, C, H/2, W/2].
+func MaxPool2(scope *model.Scope, x *Node) *Node {
+	x.AssertRank(4)
+	b, c, h, w := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
+	if h%2 != 0 || w%2 != 0 {
+		exceptions.Panicf("MaxPool2 %s: needs even height and width, got %dx%d", scope.Scope(), h, w)
+	}
+	var y *Node
+	if portable(x) {
+		y = ReduceMax(Reshape(x, b, c, h/2, 2, w/2, 2), 3, 5)
+	} else {
+		y = MaxPool(x).ChannelsAxis(timages.ChannelsFirst).Window(2).Done()
+	}
+	y.AssertDims(b, c, h/2, w/2)
+	cost.Record(x.Graph(), cost.Layer{Name: scope.Scope(), Kind: "max pool 2", OutShape: []int{c, h / 2, w / 2}})
+	return y
+}
+
+// AvgPool3 is PyTorch's F.avg_pool2d(x, kernel_size=3, stride=1, padding=1):
+// each output is the sum of its 3x3 neighbourhood divided by 9, the zero
+// padding included (count_include_pad=True), so the shape is unchanged.
+func AvgPool3(scope *model.Scope, x *Node) *Node {
+	x.AssertRank(4)
+	b, c, h, w := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
+	var sum *Node
+	if portable(x) {
+		padded := ZeroPad(x, 1)
+		for i := range 3 {
+			for j := range 3 {
+				v := Slice(padded, AxisRange(), AxisRange(), AxisRange(i, i+h), AxisRange(j, j+w))
+				if sum == nil {
+					sum = v
+				} else {
+					sum = Add(sum, v)
+				}
+			}
+		}
+	} else {
+		sum = SumPool(x).ChannelsAxis(timages.ChannelsFirst).Window(3).Strides(1).
+			PaddingPerDim([][2]int{{1, 1}, {1, 1}}).Done()
+	}
+	y := DivScalar(sum, 9)
+	y.AssertDims(b, c, h, w)
+	cost.Record(x.Graph(), cost.Layer{Name: scope.Scope(), Kind: "avg pool 3", OutShape: []int{c, h, w},
+		Mults: cost.AvgPoolMults(c, h, w)})
+	return y
+}
+
+// Linear is PyTorch's nn.Linear(in, out): x [batch, in] times weight [out, in]
+// transposed, plus bias [out].
+func Linear(scope *model.Scope, x *Node, out int) *Node {
+	x.AssertRank(2)
+	g := x.Graph()
+	batch, in := x.Shape().Dim(0), x.Shape().Dim(1)
+	bound := 1 / math.Sqrt(float64(in))
+	weight := uniformVar(scope, "weight", bound, out, in).ValueGraph(g)
+	bias := uniformVar(scope, "bias", bound, out).ValueGraph(g)
+	y := Add(Einsum("bi,oi->bo", x, weight), Reshape(bias, 1, out))
+	y.AssertDims(batch, out)
+	cost.Record(g, cost.Layer{Name: scope.Scope(), Kind: "linear", OutShape: []int{out},
+		Params: cost.DenseParams(in, out), Mults: cost.DenseMults(in, out)})
+	return y
+}
+
+// Flatten is PyTorch's x.view(batch, -1): it keeps the batch axis and flattens
+// the rest in (channel, row, column) order.
+func Flatten(x *Node) *Node {
+	return Reshape(x, x.Shape().Dim(0), -1)
+}

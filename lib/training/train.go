@@ -1,0 +1,266 @@
+package training
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/metric"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/optim"
+)
+
+// Progress is passed to Hooks.OnStep after every training step.
+type Progress struct {
+	Epoch, Epochs        int // 1-based epoch and the total
+	Step, StepsPerEpoch  int // 1-based step within the epoch and the number of steps in an epoch
+	GlobalStep, AllSteps int // steps since the start of training (resumed epochs included) and the total
+	Loss                 float64
+	Elapsed              time.Duration // wall time of this invocation's training so far
+}
+
+// Hooks let a caller follow training, for example to draw live curves.
+// Any of them may be nil. A hook that returns an error stops training.
+type Hooks struct {
+	OnStep  func(Progress) error
+	OnLog   func(LogLine) error
+	OnEpoch func(EpochResult) error
+}
+
+// Options are the parts of a run that are not the recipe.
+type Options struct {
+	// OutDir, if not empty, receives the checkpoint and the history after every epoch.
+	OutDir string
+	// Resume continues from the checkpoint in OutDir. Without it, a checkpoint
+	// already in OutDir is an error: nothing saved is overwritten.
+	Resume bool
+	Hooks  Hooks
+	// Backend names the backend in the history, e.g. "xla:cpu" (see backend.Choice);
+	// empty means the backend's own short name.
+	Backend string
+}
+
+// Train runs cfg on backend with the given training and test sets and returns
+// the history. When it fails after some epochs, the history of the finished
+// epochs is returned with the error (and is already saved in OutDir).
+func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset, opts Options) (h *History, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if trainSet == nil || testSet == nil || trainSet.N == 0 || testSet.N == 0 {
+		return nil, errors.New("training needs a non-empty training set and test set")
+	}
+	spec, _ := models.ByName(cfg.Model)
+	sgd, _ := optim.NewSGD(cfg.LearningRate, cfg.Momentum)
+
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, err
+	}
+	if opts.Backend == "" {
+		opts.Backend = backend.String()
+	}
+	h = &History{Config: cfg, Backend: opts.Backend, Device: backend.Description(), Train: trainSet.N, Test: testSet.N}
+	if opts.OutDir != "" {
+		if err := CheckWritableDir(opts.OutDir); err != nil {
+			return nil, err
+		}
+		ckpt, err := LoadCheckpoint(opts.OutDir)
+		switch {
+		case errors.Is(err, ErrNoCheckpoint):
+			if opts.Resume {
+				return nil, fmt.Errorf("-resume: %w; train without -resume to start", err)
+			}
+		case err != nil:
+			return nil, err
+		case !opts.Resume:
+			return nil, fmt.Errorf("%s already holds a checkpoint of %q after %d epochs: pass -resume to continue it, or choose another output folder",
+				opts.OutDir, ckpt.History.Config.Model, ckpt.Epoch())
+		default:
+			if err := ckpt.compatible(cfg); err != nil {
+				return nil, fmt.Errorf("can't resume from %s: %w", opts.OutDir, err)
+			}
+			if err := ckpt.restore(store); err != nil {
+				return nil, fmt.Errorf("can't resume from %s: %w", opts.OutDir, err)
+			}
+			h.Logs, h.Epochs = ckpt.History.Logs, ckpt.History.Epochs
+			h.Config.Epochs = cfg.Epochs
+		}
+	}
+
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("training %s failed: %v", cfg.Model, r)
+		}
+	}()
+	modelFn := (func(*model.Scope, *graph.Node) *graph.Node)(spec.Build) // the trainer wants the plain func type
+	trainer := train.NewTrainer(backend, store, modelFn, loss.SparseCategoricalCrossEntropyLogits, sgd,
+		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")},
+		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")})
+
+	stepsPerEpoch := (trainSet.N + cfg.BatchSize - 1) / cfg.BatchSize
+	start := time.Now()
+	for epoch := len(h.Epochs) + 1; epoch <= cfg.Epochs; epoch++ {
+		res, logs, err := runEpoch(trainer, cfg, trainSet, epoch, stepsPerEpoch, start, opts.Hooks)
+		if err != nil {
+			return h, err
+		}
+		evalStart := time.Now()
+		metrics, err := trainer.Eval(&batches{name: "test", data: testSet, size: cfg.EvalBatchSize})
+		if err != nil {
+			return h, fmt.Errorf("evaluating epoch %d: %w", epoch, err)
+		}
+		res.TestLoss, res.TestAccuracy = scalar(metrics[0]), scalar(metrics[1])
+		res.EvalSeconds = time.Since(evalStart).Seconds()
+		h.Logs = append(h.Logs, logs...)
+		h.Epochs = append(h.Epochs, res)
+		if opts.OutDir != "" {
+			ckpt, err := snapshot(store, h)
+			if err == nil {
+				err = ckpt.Save(opts.OutDir)
+			}
+			if err == nil {
+				err = h.Save(opts.OutDir)
+			}
+			if err != nil {
+				return h, fmt.Errorf("saving epoch %d: %w", epoch, err)
+			}
+		}
+		if opts.Hooks.OnEpoch != nil {
+			if err := opts.Hooks.OnEpoch(res); err != nil {
+				return h, err
+			}
+		}
+	}
+	return h, nil
+}
+
+// runEpoch trains one epoch and returns its result (without the test figures) and log lines.
+func runEpoch(trainer *train.Trainer, cfg Config, data *mnist.Dataset, epoch, stepsPerEpoch int,
+	start time.Time, hooks Hooks) (EpochResult, []LogLine, error) {
+	res := EpochResult{Epoch: epoch, Steps: stepsPerEpoch}
+	if err := trainer.ResetTrainMetrics(); err != nil {
+		return res, nil, err
+	}
+	ds := &batches{name: "train", data: data, size: cfg.BatchSize, order: EpochOrder(cfg.Seed, epoch, data.N)}
+	var logs []LogLine
+	var lossSum, windowSum float64
+	stepTimes := make([]float64, 0, stepsPerEpoch)
+	epochStart := time.Now()
+	step := 0
+	for batch, err := range ds.Iter() {
+		if err != nil {
+			return res, nil, err
+		}
+		step++
+		globalStep := (epoch-1)*stepsPerEpoch + step
+		t0 := time.Now()
+		metrics, err := trainer.TrainStep(batch)
+		if err != nil {
+			return res, nil, fmt.Errorf("epoch %d step %d: %w", epoch, step, err)
+		}
+		stepTimes = append(stepTimes, float64(time.Since(t0).Microseconds())/1000)
+		loss := scalar(metrics[0])
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return res, nil, fmt.Errorf("training diverged: the loss is %v at epoch %d, step %d (global step %d) with learning rate %g; "+
+				"try a smaller learning rate (the lesson uses 0.01)", loss, epoch, step, globalStep, cfg.LearningRate)
+		}
+		lossSum += loss
+		windowSum += loss
+		if step%cfg.LogEvery == 0 {
+			line := LogLine{Epoch: epoch, Batch: step, GlobalStep: globalStep, MeanLoss: windowSum / float64(cfg.LogEvery)}
+			windowSum = 0
+			logs = append(logs, line)
+			if hooks.OnLog != nil {
+				if err := hooks.OnLog(line); err != nil {
+					return res, nil, err
+				}
+			}
+		}
+		if step == stepsPerEpoch {
+			res.TrainAccuracy = scalar(metrics[2])
+		}
+		if hooks.OnStep != nil {
+			err := hooks.OnStep(Progress{Epoch: epoch, Epochs: cfg.Epochs, Step: step, StepsPerEpoch: stepsPerEpoch,
+				GlobalStep: globalStep, AllSteps: cfg.Epochs * stepsPerEpoch, Loss: loss, Elapsed: time.Since(start)})
+			if err != nil {
+				return res, nil, err
+			}
+		}
+	}
+	res.TrainSeconds = time.Since(epochStart).Seconds()
+	res.TrainLoss = lossSum / float64(step)
+	slices.Sort(stepTimes)
+	res.MedianStepMs = stepTimes[len(stepTimes)/2]
+	return res, logs, nil
+}
+
+// EpochOrder is the order in which the training images are visited in the
+// given (1-based) epoch: a permutation of 0..n-1 that depends only on the seed
+// and the epoch, so a resumed run sees the same batches as an uninterrupted one.
+func EpochOrder(seed int64, epoch, n int) []int {
+	return rand.New(rand.NewPCG(uint64(seed), uint64(epoch))).Perm(n)
+}
+
+// scalar reads a scalar metric as float64.
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return math.NaN()
+}
+
+// batches yields a dataset in batches of size, in the given order (nil: the
+// stored order), the last batch possibly smaller. Images are [batch, 1, 28, 28]
+// and labels [batch, 1].
+type batches struct {
+	name  string
+	data  *mnist.Dataset
+	size  int
+	order []int
+}
+
+// Name implements train.Dataset.
+func (b *batches) Name() string { return b.name }
+
+// Iter implements train.Dataset.
+func (b *batches) Iter() iter.Seq2[train.Batch, error] {
+	const pixels = mnist.Rows * mnist.Cols
+	return func(yield func(train.Batch, error) bool) {
+		for first := 0; first < b.data.N; first += b.size {
+			n := min(b.size, b.data.N-first)
+			images := make([]float32, n*pixels)
+			labels := make([]int32, n)
+			for i := range n {
+				idx := first + i
+				if b.order != nil {
+					idx = b.order[idx]
+				}
+				copy(images[i*pixels:(i+1)*pixels], b.data.Images[idx*pixels:(idx+1)*pixels])
+				labels[i] = b.data.Labels[idx]
+			}
+			batch := train.Batch{
+				Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, n, 1, mnist.Rows, mnist.Cols)},
+				Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, n, 1)},
+			}
+			if !yield(batch, nil) {
+				return
+			}
+		}
+	}
+}
