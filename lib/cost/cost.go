@@ -17,9 +17,17 @@ import (
 )
 
 // ConvOutSize is the spatial output size of a convolution or pooling window of
-// size k with the given stride and padding (on each side) over an input of size in.
+// size k with the given stride and padding (on each side) over an input of size in,
+// as PyTorch computes it: floor((in+2·pad-k)/stride) + 1. It is 0 when the
+// window does not fit the padded input or the stride is not positive.
 func ConvOutSize(in, k, stride, pad int) int {
-	return (in+2*pad-k)/stride + 1
+	span := in + 2*pad - k
+	if span < 0 || stride < 1 {
+		// Go's division truncates towards zero, so without this check a window
+		// wider than the input would still give 1 output with a stride above 1.
+		return 0
+	}
+	return span/stride + 1
 }
 
 // ConvParams is the number of trainable parameters of a 2D convolution with a

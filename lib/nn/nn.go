@@ -127,7 +127,15 @@ func MaxPool2(scope *model.Scope, x *Node) *Node {
 	}
 	var y *Node
 	if portable(x) {
-		y = ReduceMax(Reshape(x, b, c, h/2, 2, w/2, 2), 3, 5)
+		// Gather each 2x2 window on a last axis, in PyTorch's scan order, and keep
+		// its first maximum through a one-hot mask: the gradient then flows to
+		// that one element, as with PyTorch's (and XLA's) max pool, even where the
+		// window ties (MNIST's flat background ties a lot). ReduceMax alone would
+		// send the gradient to every tied element.
+		windows := Reshape(x, b, c, h/2, 2, w/2, 2)
+		windows = Reshape(TransposeAllAxes(windows, 0, 1, 2, 4, 3, 5), b, c, h/2, w/2, 4)
+		first := StopGradient(OneHot(ArgMax(windows, -1), 4, windows.DType()))
+		y = ReduceSum(Mul(windows, first), -1)
 	} else {
 		y = MaxPool(x).ChannelsAxis(timages.ChannelsFirst).Window(2).Done()
 	}

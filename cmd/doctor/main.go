@@ -1,0 +1,151 @@
+// Command doctor prints one screen saying what works and what to do about
+// what doesn't: Go, the GoNB kernel's tools, JupyterLab and the kernel, the
+// MNIST files, the offline echarts library, the compute backend and the GPU.
+// It exits with status 1 when something required is missing; each failing
+// line names its fix. `make doctor` runs it.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+)
+
+// EchartsJS is where `make setup` puts the echarts library, and its pinned checksum.
+const (
+	EchartsJS     = ".tools/echarts/echarts.min.js"
+	EchartsSHA256 = "1156429a16a38cb8604dcc6518c19406d4226142d908f8edd2e3531443c54d19"
+)
+
+type report struct{ failed bool }
+
+func (r *report) line(status, what, detail, fix string) {
+	if status == "FAIL" {
+		r.failed = true
+	}
+	s := fmt.Sprintf("%-4s  %-16s %s", status, what, detail)
+	if fix != "" {
+		s += "\n      " + strings.Repeat(" ", 17) + "fix: " + fix
+	}
+	fmt.Println(s)
+}
+
+func main() {
+	r := &report{}
+	fmt.Println("advanced-cnn doctor: what this machine has for the lesson")
+	fmt.Println()
+
+	// Go.
+	if p, err := exec.LookPath("go"); err == nil {
+		out, _ := exec.Command(p, "version").Output()
+		r.line("ok", "Go", strings.TrimSpace(string(out))+" ("+p+")", "")
+	} else {
+		r.line("FAIL", "Go", "go is not on PATH", "install Go 1.26 from https://go.dev/dl/")
+	}
+
+	// The kernel's tools.
+	for _, tool := range []string{"gonb", "goimports", "gopls"} {
+		if p, err := exec.LookPath(tool); err == nil {
+			r.line("ok", tool, p, "")
+		} else if _, err := os.Stat(filepath.Join(".tools/bin", tool)); err == nil {
+			r.line("FAIL", tool, "installed in .tools/bin but not on PATH", "run through make (`make doctor`, `make lab`), which puts .tools/bin on PATH")
+		} else {
+			r.line("FAIL", tool, "not installed", "make setup")
+		}
+	}
+
+	// JupyterLab and the GoNB kernel.
+	jupyter := ".venv/bin/jupyter"
+	if out, err := exec.Command(jupyter, "lab", "--version").Output(); err == nil {
+		r.line("ok", "JupyterLab", strings.TrimSpace(string(out))+" (.venv)", "")
+		if kernel, err := gonbKernel(jupyter); err == nil {
+			r.line("ok", "GoNB kernel", kernel, "")
+		} else {
+			r.line("FAIL", "GoNB kernel", err.Error(), "make setup")
+		}
+	} else {
+		r.line("FAIL", "JupyterLab", "not installed in .venv", "make setup")
+	}
+
+	// MNIST.
+	statuses, _ := mnist.Verify("data")
+	for _, s := range statuses {
+		if s.OK() {
+			r.line("ok", "MNIST", s.Path+" verified (MD5 "+s.File.MD5[:8]+"…)", "")
+		} else {
+			r.line("FAIL", "MNIST", s.Err.Error(), "make setup")
+		}
+	}
+
+	// echarts.
+	if sum, err := backend.FileSHA256(EchartsJS); err != nil {
+		r.line("FAIL", "echarts", EchartsJS+" missing: charts can't render offline", "make setup")
+	} else if sum != EchartsSHA256 {
+		r.line("FAIL", "echarts", EchartsJS+" has an unexpected checksum", "rm "+EchartsJS+" && make setup")
+	} else {
+		r.line("ok", "echarts", EchartsJS+" verified", "")
+	}
+
+	// Backend.
+	b, choice, err := backend.New()
+	if err != nil {
+		r.line("FAIL", "backend", err.Error(), "unset GOMLX_BACKEND or make setup")
+	} else {
+		b.Finalize()
+		status, fix := "ok", ""
+		if !choice.IsXLA() {
+			status, fix = "FAIL", "make setup (installs XLA's CPU plugin)"
+		}
+		r.line(status, "backend", choice.String(), fix)
+	}
+	if _, ok := backend.Plugins()["cpu"]; !ok {
+		r.line("FAIL", "XLA CPU plugin", "not found in ~/.local/lib/go-xla, /usr/local/lib/go-xla or PJRT_PLUGIN_LIBRARY_PATH", "make setup")
+	}
+
+	// GPU.
+	if backend.HasNVIDIAGPU() {
+		driver, err := backend.DriverCUDAVersion()
+		if err != nil {
+			r.line("warn", "GPU", "NVIDIA device found, but "+err.Error(), "check the NVIDIA driver")
+		} else if p, ok := backend.Plugins()["cuda"]; ok {
+			r.line("ok", "GPU", "NVIDIA, driver supports CUDA "+driver+"; CUDA plugin "+p, "")
+		} else {
+			r.line("warn", "GPU", "NVIDIA, driver supports CUDA "+driver+", but no CUDA plugin", "make setup")
+		}
+	} else {
+		r.line("ok", "GPU", "none (training runs on the CPU)", "")
+	}
+
+	fmt.Printf("\n%s/%s, %d CPU cores\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	if r.failed {
+		fmt.Println("Something required is missing: run the fixes above, then `make doctor` again.")
+		os.Exit(1)
+	}
+	fmt.Println("All set: `make lab` opens the notebooks, `make test` runs the tests.")
+}
+
+// gonbKernel returns the GoNB kernelspec's folder as JupyterLab sees it.
+func gonbKernel(jupyter string) (string, error) {
+	out, err := exec.Command(jupyter, "kernelspec", "list", "--json").Output()
+	if err != nil {
+		return "", fmt.Errorf("jupyter kernelspec list failed: %v", err)
+	}
+	var specs struct {
+		Kernelspecs map[string]struct{ ResourceDir string `json:"resource_dir"` } `json:"kernelspecs"`
+	}
+	if err := json.Unmarshal(out, &specs); err != nil {
+		return "", err
+	}
+	k, ok := specs.Kernelspecs["gonb"]
+	if !ok {
+		return "", fmt.Errorf("JupyterLab has no gonb kernel")
+	}
+	return k.ResourceDir, nil
+}

