@@ -138,7 +138,9 @@ func gonbKernel(jupyter string) (string, error) {
 		return "", fmt.Errorf("jupyter kernelspec list failed: %v", err)
 	}
 	var specs struct {
-		Kernelspecs map[string]struct{ ResourceDir string `json:"resource_dir"` } `json:"kernelspecs"`
+		Kernelspecs map[string]struct {
+			ResourceDir string `json:"resource_dir"`
+		} `json:"kernelspecs"`
 	}
 	if err := json.Unmarshal(out, &specs); err != nil {
 		return "", err
