@@ -23,6 +23,7 @@ ECHARTS_INTEGRITY := sha512-mYKxLxhzy6zyTi/FaEbJMOZU1ULGEQHaeIeuMR5L+JnJTpz+YR03
 ECHARTS_JS        := $(TOOLS)/echarts/echarts.min.js
 KERNEL_JSON       := $(VENV)/share/jupyter/kernels/gonb/kernel.json
 PIP_STAMP         := $(VENV)/.installed
+LAB_FLAGS         ?=
 
 step = @printf '\n==> %s\n' $(1)
 
@@ -35,7 +36,7 @@ setup: go-tools python kernel mnist echarts xla cuda warm-cache
 	@printf '\nSet-up complete. `make doctor` checks it.\n'
 
 lab: setup
-	jupyter lab notebooks/
+	jupyter lab notebooks/ $(LAB_FLAGS)
 
 test: setup
 	$(call step,"go vet")

@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/gomlx/gomlx/core/graph"
 )
@@ -91,21 +91,43 @@ func (t *Table) TotalMults() int64 {
 }
 
 // Write prints the table with one row per layer (name, kind, output shape,
-// parameters, multiplications and their share of the total) and a totals row.
+// parameters, multiplications and their share of the total) and a totals row,
+// names left-aligned and numbers right-aligned.
 func (t *Table) Write(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	total := t.TotalMults()
-	fmt.Fprintln(tw, "layer\tkind\toutput\tparams\tmults\tshare\t")
+	rows := [][]string{{"layer", "kind", "output", "params", "mults", "share"}}
 	for _, l := range t.Layers {
 		share := 0.0
 		if total > 0 {
 			share = 100 * float64(l.Mults) / float64(total)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f%%\t\n", l.Name, l.Kind, shapeString(l.OutShape),
-			Thousands(l.Params), Thousands(l.Mults), share)
+		rows = append(rows, []string{l.Name, l.Kind, shapeString(l.OutShape),
+			Thousands(l.Params), Thousands(l.Mults), fmt.Sprintf("%.1f%%", share)})
 	}
-	fmt.Fprintf(tw, "total\t\t\t%s\t%s\t100.0%%\t\n", Thousands(t.TotalParams()), Thousands(total))
-	return tw.Flush()
+	rows = append(rows, []string{"total", "", "", Thousands(t.TotalParams()), Thousands(total), "100.0%"})
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, cell := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, cell := range r {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i < 2 { // name and kind
+				b.WriteString(cell + pad)
+			} else {
+				b.WriteString(pad + cell)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func shapeString(dims []int) string {

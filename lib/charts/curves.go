@@ -1,0 +1,282 @@
+package charts
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+)
+
+// Run is one training history drawn by TrainingCurves.
+type Run struct {
+	// Label names the run in the legend; empty means "Go: <model> on <backend>".
+	Label string
+	// History is the run's record: its loss log lines and epoch results.
+	History *training.History
+	// Dashed draws the run's lines dashed, as for a reference.
+	Dashed bool
+	// Color is the run's CSS colour; empty picks the next one of a palette.
+	Color string
+	// StepsPerEpoch places the loss log lines on the epoch axis; 0 means
+	// the history's own (its epochs' Steps, else its training-set size over
+	// the batch size).
+	StepsPerEpoch int
+}
+
+// XAxis chooses what the horizontal axis of training curves counts.
+type XAxis int
+
+const (
+	// ByEpoch places points at epochs of training: 1.5 is half-way through the second epoch.
+	ByEpoch XAxis = iota
+	// ByStep places points at training steps (batches) since the start.
+	ByStep
+)
+
+// CurveOptions tune TrainingCurves. The zero value gives the default chart.
+type CurveOptions struct {
+	// Title is the chart's title; empty means "Training curves".
+	Title string
+	// Subtitle is a line under the title; empty means one describing the data.
+	Subtitle string
+	// XAxis chooses epochs (the default) or training steps.
+	XAxis XAxis
+	// LinearLoss draws the loss on a linear scale instead of a logarithmic one.
+	LinearLoss bool
+	// Epochs, when positive, fixes the epoch axis to run from 0 to Epochs
+	// (a live chart shows the whole planned run from the start).
+	Epochs int
+	// Width and Height are the chart's size in pixels; 0 means 900 by 640.
+	Width, Height int
+}
+
+// palette are the colours given to runs without one, in order.
+var palette = [...]string{"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"}
+
+// LessonStepsPerEpoch is the number of batches of 64 in an epoch of the 60,000 MNIST training images.
+const LessonStepsPerEpoch = 938
+
+// lessonLog is the lesson's PyTorch log of the Inception net: for each epoch
+// the mean loss at batches 300, 600 and 900, then the test accuracy in percent.
+var lessonLog = [10][4]float64{
+	{0.797, 0.168, 0.130, 97.21},
+	{0.106, 0.096, 0.088, 97.55},
+	{0.080, 0.071, 0.068, 98.22},
+	{0.058, 0.059, 0.061, 98.34},
+	{0.051, 0.057, 0.048, 98.51},
+	{0.048, 0.043, 0.047, 98.92},
+	{0.040, 0.044, 0.038, 98.81},
+	{0.034, 0.041, 0.037, 98.76},
+	{0.032, 0.035, 0.034, 98.82},
+	{0.031, 0.033, 0.031, 98.96},
+}
+
+// LessonLog returns the lesson's PyTorch training log of the Inception net
+// (see LESSON.md) as a History: the mean loss of batches 1–300, 301–600 and
+// 601–900 of each of the 10 epochs, and the test accuracy after each epoch.
+// Figures the lesson does not print (test loss, timings) are zero.
+func LessonLog() *training.History {
+	h := &training.History{Config: training.DefaultConfig("inception"), Backend: "pytorch", Device: "CPU (the lesson's log)",
+		Train: 60000, Test: 10000}
+	for i, row := range lessonLog {
+		epoch := i + 1
+		for j, batch := range []int{300, 600, 900} {
+			h.Logs = append(h.Logs, training.LogLine{Epoch: epoch, Batch: batch,
+				GlobalStep: i*LessonStepsPerEpoch + batch, MeanLoss: row[j]})
+		}
+		h.Epochs = append(h.Epochs, training.EpochResult{Epoch: epoch, Steps: LessonStepsPerEpoch, TestAccuracy: row[3] / 100})
+	}
+	return h
+}
+
+// LessonRun is LessonLog as a dashed reference run labelled "PyTorch (the lesson's log)".
+func LessonRun() Run {
+	return Run{Label: "PyTorch (the lesson's log)", History: LessonLog(), Dashed: true, Color: "#555555"}
+}
+
+// stepsPerEpoch returns the steps of an epoch of r's history, or 0 if unknown.
+func (r Run) stepsPerEpoch() int {
+	if r.StepsPerEpoch > 0 {
+		return r.StepsPerEpoch
+	}
+	for _, e := range r.History.Epochs {
+		if e.Steps > 0 {
+			return e.Steps
+		}
+	}
+	if b := r.History.Config.BatchSize; b > 0 && r.History.Train > 0 {
+		return (r.History.Train + b - 1) / b
+	}
+	return 0
+}
+
+func (r Run) label() string {
+	if r.Label != "" {
+		return r.Label
+	}
+	h := r.History
+	backend := h.Backend
+	if backend == "" {
+		backend = "an unknown backend"
+	}
+	return fmt.Sprintf("Go: %s on %s", h.Config.Model, backend)
+}
+
+// round keeps d decimals.
+func round(x float64, d int) float64 {
+	p := math.Pow(10, float64(d))
+	return math.Round(x*p) / p
+}
+
+// TrainingCurves draws one or more training runs in two panels sharing the
+// horizontal axis (epochs, or steps): above, the mean training loss of each
+// window of Config.LogEvery batches (the lesson's "[epoch, batch] loss" lines),
+// on a logarithmic scale; below, the test accuracy after each epoch, in
+// percent. Each run has one colour and one legend entry for both panels;
+// add LessonRun() for the lesson's PyTorch log as a dashed reference.
+// A run with no log lines or epochs yet draws nothing but its legend entry.
+func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
+	if len(runs) == 0 {
+		return nil, errors.New("charts: training curves need at least one run")
+	}
+	if o.Width == 0 {
+		o.Width = 900
+	}
+	if o.Height == 0 {
+		o.Height = 640
+	}
+	if o.Width < 200 || o.Height < 300 {
+		return nil, fmt.Errorf("charts: training curves of %dx%d px are too small (at least 200x300)", o.Width, o.Height)
+	}
+	if o.Title == "" {
+		o.Title = "Training curves"
+	}
+	logEvery, labels := 0, map[string]bool{}
+	for i, r := range runs {
+		if r.History == nil {
+			return nil, fmt.Errorf("charts: run %d (%q) has no history", i+1, r.Label)
+		}
+		if labels[r.label()] {
+			return nil, fmt.Errorf("charts: two runs are labelled %q; give them different labels", r.label())
+		}
+		labels[r.label()] = true
+		if len(r.History.Logs) > 0 && r.stepsPerEpoch() == 0 && o.XAxis == ByEpoch {
+			return nil, fmt.Errorf("charts: run %q: can't place its loss log on the epoch axis: "+
+				"its history says neither the steps of an epoch nor the training-set size and batch size", r.label())
+		}
+		if logEvery == 0 {
+			logEvery = r.History.Config.LogEvery
+		}
+	}
+	if o.Subtitle == "" {
+		window := "each window of batches"
+		if logEvery > 0 {
+			window = fmt.Sprintf("each window of %d batches", logEvery)
+		}
+		o.Subtitle = fmt.Sprintf("Top: mean training loss of %s. Bottom: accuracy on the test images after each epoch.", window)
+	}
+
+	xName, xMax := "epochs of training (1 = one pass over the training images)", any(nil)
+	if o.XAxis == ByStep {
+		xName = "training steps (batches) since the start"
+	} else {
+		epochs := o.Epochs
+		if epochs <= 0 {
+			for _, r := range runs {
+				epochs = max(epochs, len(r.History.Epochs), r.History.Config.Epochs)
+				if n := len(r.History.Logs); n > 0 && r.stepsPerEpoch() > 0 {
+					epochs = max(epochs, int(math.Ceil(float64(r.History.Logs[n-1].GlobalStep)/float64(r.stepsPerEpoch()))))
+				}
+			}
+		}
+		if epochs > 0 {
+			xMax = epochs
+		}
+	}
+	lossAxis := opts.YAxis{Type: "log", Name: "training loss (log scale)", NameLocation: "middle", NameGap: 50,
+		GridIndex: 0, AxisLabel: &opts.AxisLabel{Show: opts.Bool(true)}}
+	if o.LinearLoss {
+		lossAxis.Type, lossAxis.Name = "value", "training loss"
+	}
+	accAxis := opts.YAxis{Type: "value", Name: "test accuracy (%)", NameLocation: "middle", NameGap: 50,
+		GridIndex: 1, Scale: opts.Bool(true), AxisLabel: &opts.AxisLabel{Show: opts.Bool(true)}}
+	xAxis := func(grid int) opts.XAxis {
+		return opts.XAxis{Type: "value", Name: xName, NameLocation: "middle", NameGap: 28, GridIndex: grid, Min: 0, Max: xMax}
+	}
+
+	// Panels: the loss takes ~55 % of the plot height, the accuracy the rest.
+	top, gap, bottom := 100, 70, 50
+	plot := o.Height - top - gap - bottom
+	lossH := plot * 55 / 100
+	line := charts.NewLine()
+	line.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
+		charts.WithAnimation(false),
+		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "58"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithGridOpts(
+			opts.Grid{Left: "80", Right: "30", Top: fmt.Sprint(top), Height: fmt.Sprint(lossH)},
+			opts.Grid{Left: "80", Right: "30", Top: fmt.Sprint(top + lossH + gap), Height: fmt.Sprint(plot - lossH)},
+		),
+		charts.WithXAxisOpts(xAxis(0)),
+		charts.WithYAxisOpts(lossAxis),
+	)
+	line.ExtendXAxis(xAxis(1))
+	line.ExtendYAxis(accAxis)
+
+	for i, r := range runs {
+		color := r.Color
+		if color == "" {
+			color = palette[i%len(palette)]
+		}
+		style := opts.LineStyle{Color: color, Width: 2}
+		if r.Dashed {
+			style.Type = "dashed"
+		}
+		steps := r.stepsPerEpoch()
+		var loss []opts.LineData
+		for _, l := range r.History.Logs {
+			if l.MeanLoss <= 0 && !o.LinearLoss {
+				continue // a log scale has no place for it
+			}
+			x := float64(l.GlobalStep)
+			if o.XAxis == ByEpoch {
+				x = round(x/float64(steps), 3)
+			}
+			loss = append(loss, opts.LineData{Value: []float64{x, round(l.MeanLoss, 4)}})
+		}
+		var acc []opts.LineData
+		for _, e := range r.History.Epochs {
+			x := float64(e.Epoch)
+			if o.XAxis == ByStep {
+				x = float64(e.Epoch * steps)
+			}
+			acc = append(acc, opts.LineData{Value: []float64{x, round(100*e.TestAccuracy, 2)}})
+		}
+		name := r.label()
+		line.AddSeries(name, loss,
+			charts.WithLineChartOpts(opts.LineChart{XAxisIndex: 0, YAxisIndex: 0, ShowSymbol: opts.Bool(true), Symbol: "circle", SymbolSize: 4}),
+			charts.WithLineStyleOpts(style),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
+		line.AddSeries(name, acc,
+			charts.WithLineChartOpts(opts.LineChart{XAxisIndex: 1, YAxisIndex: 1, ShowSymbol: opts.Bool(true), Symbol: "circle", SymbolSize: 7}),
+			charts.WithLineStyleOpts(style),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
+	}
+	return NewFigure(line, o.Title, o.Width, o.Height), nil
+}
+
+// describeRuns lists the runs' labels, for messages.
+func describeRuns(runs []Run) string {
+	names := make([]string, len(runs))
+	for i, r := range runs {
+		names[i] = r.label()
+	}
+	return strings.Join(names, ", ")
+}
