@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -23,15 +24,17 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run is the program, writing its report to stdout and its progress bar to stderr.
+func run(args []string, stdout, stderr io.Writer) error {
 	def := training.DefaultConfig("inception")
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	cfg := def
 	fs.StringVar(&cfg.Model, "model", def.Model, "model to train: "+strings.Join(models.Names(), " or "))
 	fs.IntVar(&cfg.Epochs, "epochs", def.Epochs, "number of epochs")
@@ -65,7 +68,7 @@ func run(args []string) error {
 		return err
 	}
 	defer b.Finalize()
-	fmt.Println(choice)
+	fmt.Fprintln(stdout, choice)
 
 	spec, _ := models.ByName(cfg.Model)
 	if *summary {
@@ -73,16 +76,19 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("\n%s: per example, batch 1\n\n", spec.Title)
-		if err := s.Table.Write(os.Stdout); err != nil {
+		fmt.Fprintf(stdout, "\n%s: per example, batch 1\n\n", spec.Title)
+		if err := s.Table.Write(stdout); err != nil {
 			return err
 		}
-		fmt.Printf("\ntrainable parameters: %s\n", cost.Thousands(int64(s.TrainableParams)))
+		fmt.Fprintf(stdout, "\ntrainable parameters: %s\n", cost.Thousands(int64(s.TrainableParams)))
 		return nil
 	}
 
 	if *out == "" {
 		*out = "runs/" + cfg.Model
+	}
+	if err := training.CheckWritableDir(*out); err != nil { // before the slow part
+		return err
 	}
 	trainSet, err := mnist.Load(*dataDir, mnist.Train)
 	if err != nil {
@@ -92,20 +98,20 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s, %d epochs, batch %d, SGD lr %g momentum %g, seed %d; writing to %s\n",
+	fmt.Fprintf(stdout, "%s, %d epochs, batch %d, SGD lr %g momentum %g, seed %d; writing to %s\n",
 		spec.Title, cfg.Epochs, cfg.BatchSize, cfg.LearningRate, cfg.Momentum, cfg.Seed, *out)
 
-	bar := newProgressBar(os.Stderr)
+	bar := newProgressBar(stderr)
 	h, err := training.Train(b, cfg, trainSet, testSet, training.Options{
 		OutDir:  *out,
 		Resume:  *resume,
 		Backend: choice.Config,
 		Hooks: training.Hooks{
 			OnStep: func(p training.Progress) error { bar.update(p); return nil },
-			OnLog:  func(l training.LogLine) error { bar.clear(); fmt.Println(l); return nil },
+			OnLog:  func(l training.LogLine) error { bar.clear(); fmt.Fprintln(stdout, l); return nil },
 			OnEpoch: func(e training.EpochResult) error {
 				bar.clear()
-				fmt.Println(e)
+				fmt.Fprintln(stdout, e)
 				return nil
 			},
 		},
@@ -113,7 +119,7 @@ func run(args []string) error {
 	bar.clear()
 	if h != nil && len(h.Epochs) > 0 {
 		final, _ := h.Final()
-		fmt.Printf("after %d epochs: test accuracy %.2f %%; history in %s/history.json, checkpoint in %s/%s\n",
+		fmt.Fprintf(stdout, "after %d epochs: test accuracy %.2f %%; history in %s/history.json, checkpoint in %s/%s\n",
 			final.Epoch, 100*final.TestAccuracy, *out, *out, training.CheckpointFile)
 	}
 	if err != nil && h != nil && len(h.Epochs) > 0 {
@@ -125,7 +131,7 @@ func run(args []string) error {
 // progressBar draws one self-updating line on a terminal (steps/s and ETA),
 // or a plain line every tenth of an epoch elsewhere.
 type progressBar struct {
-	f        *os.File
+	w        io.Writer
 	terminal bool
 	last     time.Time
 	shown    bool
@@ -133,9 +139,13 @@ type progressBar struct {
 	start    time.Duration
 }
 
-func newProgressBar(f *os.File) *progressBar {
-	st, err := f.Stat()
-	return &progressBar{f: f, terminal: err == nil && st.Mode()&os.ModeCharDevice != 0, first: -1}
+func newProgressBar(w io.Writer) *progressBar {
+	terminal := false
+	if f, ok := w.(*os.File); ok {
+		st, err := f.Stat()
+		terminal = err == nil && st.Mode()&os.ModeCharDevice != 0
+	}
+	return &progressBar{w: w, terminal: terminal, first: -1}
 }
 
 func (b *progressBar) update(p training.Progress) {
@@ -164,16 +174,16 @@ func (b *progressBar) update(p training.Progress) {
 		p.Epoch, p.Epochs, strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
 		p.Step, p.StepsPerEpoch, rate, eta, p.Loss)
 	if b.terminal {
-		fmt.Fprintf(b.f, "\r%s\x1b[K", line)
+		fmt.Fprintf(b.w, "\r%s\x1b[K", line)
 		b.shown = true
 	} else {
-		fmt.Fprintln(b.f, line)
+		fmt.Fprintln(b.w, line)
 	}
 }
 
 func (b *progressBar) clear() {
 	if b.shown {
-		fmt.Fprint(b.f, "\r\x1b[K")
+		fmt.Fprint(b.w, "\r\x1b[K")
 		b.shown = false
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/optim"
@@ -81,7 +80,6 @@ func CheckWritableDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("output folder %s is not writable: %w", dir, err)
 	}
-	name := f.Name()
 	f.Close()
-	return os.Remove(filepath.Join(name))
+	return os.Remove(f.Name())
 }

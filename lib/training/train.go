@@ -96,7 +96,6 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 				return nil, fmt.Errorf("can't resume from %s: %w", opts.OutDir, err)
 			}
 			h.Logs, h.Epochs = ckpt.History.Logs, ckpt.History.Epochs
-			h.Config.Epochs = cfg.Epochs
 		}
 	}
 
