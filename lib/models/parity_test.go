@@ -24,12 +24,11 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/loss"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
-	"github.com/learn-gomlx/advanced-cnn/lib/optim"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 // Tolerances, in absolute value, against PyTorch's float32 results.
@@ -337,23 +336,17 @@ func TestParityPyTorchTrainStep(t *testing.T) {
 		for _, name := range parityNets {
 			t.Run(name, func(t *testing.T) {
 				fx := loadFixture(t, name)
-				spec, err := models.ByName(name)
-				if err != nil {
-					t.Fatal(err)
-				}
 				// The lesson's recipe, which the fixture must have been made with.
-				const lr, momentum = 0.01, 0.5
-				if fx.LearningRate != lr || fx.Momentum != momentum {
+				cfg := training.DefaultConfig(name)
+				if fx.LearningRate != cfg.LearningRate || fx.Momentum != cfg.Momentum {
 					t.Fatalf("fixture made with lr=%g momentum=%g, the lesson's recipe is lr=%g momentum=%g",
-						fx.LearningRate, fx.Momentum, lr, momentum)
-				}
-				sgd, err := optim.NewSGD(lr, momentum)
-				if err != nil {
-					t.Fatal(err)
+						fx.LearningRate, fx.Momentum, cfg.LearningRate, cfg.Momentum)
 				}
 				store := newStore(t, fx)
-				modelFn := (func(*model.Scope, *graph.Node) *graph.Node)(spec.Build)
-				trainer := train.NewTrainer(b, store, modelFn, loss.SparseCategoricalCrossEntropyLogits, sgd, nil, nil)
+				trainer, err := training.NewTrainer(b, store, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
 				images, labels := fx.batch(t)
 				metrics, err := trainer.TrainStep(train.Batch{
 					Inputs: []*tensors.Tensor{images}, Labels: []*tensors.Tensor{labels}})

@@ -3,14 +3,10 @@ package training
 import (
 	"testing"
 
-	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/loss"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
-	"github.com/learn-gomlx/advanced-cnn/lib/optim"
 )
 
 // BenchmarkTrainStep times one training step of the lesson's recipe (batch 64,
@@ -23,12 +19,10 @@ func BenchmarkTrainStep(b *testing.B) {
 	for _, config := range backendtest.Configs(b) {
 		for _, name := range models.Names() {
 			b.Run(config+"/"+name+"/batch64", func(b *testing.B) {
-				backend := backendtest.Get(b, config)
-				spec, _ := models.ByName(name)
-				sgd, _ := optim.NewSGD(0.01, 0.5)
-				store := model.NewStore()
-				modelFn := (func(*model.Scope, *graph.Node) *graph.Node)(spec.Build)
-				trainer := train.NewTrainer(backend, store, modelFn, loss.SparseCategoricalCrossEntropyLogits, sgd, nil, nil)
+				trainer, err := NewTrainer(backendtest.Get(b, config), model.NewStore(), DefaultConfig(name))
+				if err != nil {
+					b.Fatal(err)
+				}
 				ds := &batches{name: "bench", data: data, size: 64}
 				step := func() {
 					for batch := range ds.Iter() {

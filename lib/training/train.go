@@ -62,9 +62,6 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 	if trainSet == nil || testSet == nil || trainSet.N == 0 || testSet.N == 0 {
 		return nil, errors.New("training needs a non-empty training set and test set")
 	}
-	spec, _ := models.ByName(cfg.Model)
-	sgd, _ := optim.NewSGD(cfg.LearningRate, cfg.Momentum)
-
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, err
@@ -104,10 +101,10 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 			err = fmt.Errorf("training %s failed: %v", cfg.Model, r)
 		}
 	}()
-	modelFn := (func(*model.Scope, *graph.Node) *graph.Node)(spec.Build) // the trainer wants the plain func type
-	trainer := train.NewTrainer(backend, store, modelFn, loss.SparseCategoricalCrossEntropyLogits, sgd,
-		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")},
-		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")})
+	trainer, err := NewTrainer(backend, store, cfg)
+	if err != nil {
+		return nil, err
+	}
 
 	stepsPerEpoch := (trainSet.N + cfg.BatchSize - 1) / cfg.BatchSize
 	start := time.Now()
@@ -144,6 +141,22 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 		}
 	}
 	return h, nil
+}
+
+// NewTrainer returns the GoMLX trainer of cfg's recipe on store: cfg.Model's
+// net, cross-entropy on its logits, SGD with momentum, and accuracy. Its
+// TrainStep returns the batch loss, its moving average and the epoch's running
+// training accuracy; its Eval returns the mean loss and the accuracy.
+func NewTrainer(backend compute.Backend, store *model.Store, cfg Config) (*train.Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	spec, _ := models.ByName(cfg.Model)
+	sgd, _ := optim.NewSGD(cfg.LearningRate, cfg.Momentum)
+	modelFn := (func(*model.Scope, *graph.Node) *graph.Node)(spec.Build) // the trainer wants the plain func type
+	return train.NewTrainer(backend, store, modelFn, loss.SparseCategoricalCrossEntropyLogits, sgd,
+		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")},
+		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")}), nil
 }
 
 // runEpoch trains one epoch and returns its result (without the test figures) and log lines.
