@@ -59,8 +59,13 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if trainSet == nil || testSet == nil || trainSet.N == 0 || testSet.N == 0 {
-		return nil, errors.New("training needs a non-empty training set and test set")
+	for _, d := range []struct {
+		name string
+		data *mnist.Dataset
+	}{{"training set", trainSet}, {"test set", testSet}} {
+		if err := checkDataset(d.name, d.data); err != nil {
+			return nil, err
+		}
 	}
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
@@ -217,6 +222,23 @@ func runEpoch(trainer *train.Trainer, cfg Config, data *mnist.Dataset, epoch, st
 	slices.Sort(stepTimes)
 	res.MedianStepMs = stepTimes[len(stepTimes)/2]
 	return res, logs, nil
+}
+
+// checkDataset makes sure d holds N images of 28x28 pixels and N labels 0..9.
+func checkDataset(name string, d *mnist.Dataset) error {
+	if d == nil || d.N <= 0 {
+		return fmt.Errorf("the %s is empty", name)
+	}
+	if pixels := mnist.Rows * mnist.Cols; len(d.Images) != d.N*pixels || len(d.Labels) != d.N {
+		return fmt.Errorf("the %s is malformed: %d images need %d pixel values (28x28 each) and %d labels, it has %d and %d",
+			name, d.N, d.N*pixels, d.N, len(d.Images), len(d.Labels))
+	}
+	for i, l := range d.Labels {
+		if l < 0 || l > 9 {
+			return fmt.Errorf("the %s has label %d at index %d: labels must be digits 0 to 9", name, l, i)
+		}
+	}
+	return nil
 }
 
 // EpochOrder is the order in which the training images are visited in the

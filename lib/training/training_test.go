@@ -192,6 +192,31 @@ func TestRefusesToLoseSavedWork(t *testing.T) {
 	}
 }
 
+func TestMalformedDataIsAClearError(t *testing.T) {
+	good := synthetic(10, 1)
+	short := synthetic(10, 1)
+	short.Images = short.Images[:100]
+	badLabel := synthetic(10, 1)
+	badLabel.Labels[3] = 12
+	b := backendtest.Get(t, "go")
+	tests := []struct {
+		name        string
+		train, test *mnist.Dataset
+		want        string
+	}{
+		{"no training set", nil, good, "training set is empty"},
+		{"empty test set", good, &mnist.Dataset{}, "test set is empty"},
+		{"images of the wrong shape", short, good, "malformed"},
+		{"label out of range", good, badLabel, "label 12 at index 3"},
+	}
+	for _, tc := range tests {
+		_, err := Train(b, smallConfig("resnet", 1), tc.train, tc.test, Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+	}
+}
+
 func TestDivergenceStopsWithAClearError(t *testing.T) {
 	trainSet, testSet := synthetic(64, 1), synthetic(10, 2)
 	for i := range trainSet.Images {
