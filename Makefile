@@ -45,6 +45,10 @@ test: setup
 	@test -z "$$(gofmt -l lib cmd)" || { gofmt -l lib cmd; echo "run gofmt -w on the files above"; exit 1; }
 	$(call step,"go test ./lib/... ./cmd/...")
 	go test -count=1 ./lib/... ./cmd/...
+	$(call step,"notebooks executed headless (short trainings)")
+	$(VENV)/bin/python notebooks/run_notebooks.py
+	$(call step,"notebooks are committed without outputs")
+	$(VENV)/bin/python -c 'import json,sys; bad=[n for n in sys.argv[1:] if any(c.get("outputs") or c.get("execution_count") for c in json.load(open(n))["cells"] if c["cell_type"]=="code")]; sys.exit("clear the outputs of: "+" ".join(bad) if bad else 0)' notebooks/*.ipynb
 
 doctor:
 	@go run ./cmd/doctor

@@ -106,13 +106,13 @@ func modulePathOf(path string) string {
 // LibraryPath returns the path of the echarts library that o selects (see
 // Options.EchartsJS), or an error, naming `make setup`, if there is no such file.
 func LibraryPath(o Options) (string, error) {
-	path, from := o.EchartsJS, "Options.EchartsJS"
+	path, from, root := o.EchartsJS, "Options.EchartsJS", ""
 	if path == "" {
 		path, from = os.Getenv(EchartsEnvVar), "$"+EchartsEnvVar
 	}
 	if path == "" {
-		root, err := FindModuleRoot(o.Dir)
-		if err != nil {
+		var err error
+		if root, err = FindModuleRoot(o.Dir); err != nil {
 			return "", fmt.Errorf("can't find the echarts library that `make setup` installs in %s: %w (or set %s to an echarts.min.js)",
 				EchartsRelPath, err, EchartsEnvVar)
 		}
@@ -121,8 +121,8 @@ func LibraryPath(o Options) (string, error) {
 	st, err := os.Stat(path)
 	switch {
 	case err != nil && from == "":
-		return "", fmt.Errorf("the echarts library %s is missing: run `make setup` in %s to install it: %w",
-			path, filepath.Dir(filepath.Dir(filepath.Dir(path))), err)
+		return "", fmt.Errorf("the echarts library %s is missing: run `make setup` in %s to install it (%w)",
+			path, root, err)
 	case err != nil:
 		return "", fmt.Errorf("the echarts library %s (from %s) is missing: %w; unset %s and run `make setup` to use the one it installs",
 			path, from, err, strings.TrimPrefix(from, "$"))
@@ -195,6 +195,9 @@ type Figure struct {
 	Width, Height int
 	// Title names the figure: the title of a standalone page.
 	Title string
+	// key names the chart in the page's registry of drawn charts, so that a
+	// redraw (in a new element) disposes of the chart it replaces; empty means ID.
+	key string
 }
 
 // NewFigure wraps a go-echarts chart into a Figure of the given size, with a new unique ID.
@@ -232,8 +235,8 @@ func (f *Figure) Option() (option string, err error) {
 
 // HTML returns the figure as an HTML snippet: a <div> and a <script> that
 // draws the chart into it once window.echarts is there, without the library
-// itself (see LibraryHTML). Drawing it again with the same ID, as Live does,
-// replaces the earlier chart.
+// itself (see LibraryHTML). The chart is as wide as the page allows, up to
+// Width. Drawn again with the same ID, it replaces the chart drawn before.
 func (f *Figure) HTML() (string, error) {
 	option, err := f.Option()
 	if err != nil {
@@ -246,22 +249,33 @@ func (f *Figure) HTML() (string, error) {
 		return "", fmt.Errorf("charts: figure %q has no size (%dx%d px)", f.Title, f.Width, f.Height)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<div class="advcnn-chart" id="%s" style="width:%dpx;height:%dpx;max-width:100%%;">`+
+	fmt.Fprintf(&b, `<div class="advcnn-chart" id="%s" style="width:100%%;max-width:%dpx;height:%dpx;">`+
 		`<p style="color:#888;font:13px sans-serif;padding:8px;">Chart: %s. If it stays blank, the page's scripts did not run: `+
 		`in JupyterLab, trust the notebook (Command Palette: Trust Notebook) or run the cell again.</p></div>`+"\n",
 		f.ID, f.Width, f.Height, html.EscapeString(f.Title))
-	fmt.Fprintf(&b, figureScript, f.ID, escapeScript(option), f.Width, f.Height)
+	key := f.key
+	if key == "" {
+		key = f.ID
+	}
+	fmt.Fprintf(&b, figureScript, f.ID, key, escapeScript(option), f.Width, f.Height)
 	return b.String(), nil
 }
 
 // figureScript draws one chart: it waits (up to 10 s) for the element and
-// the library, disposes of the chart an earlier update of the same id drew,
-// and draws the new one. Arguments: id, option, width, height.
+// the library, disposes of the chart drawn earlier under the same key (an
+// earlier state of a live chart), and draws the new one, as wide as the page
+// allows up to its width, following changes of the page's width.
+// Arguments: element id, key, option, width, height.
 const figureScript = `<script type="text/javascript">
 (function () {
-  var id = "%s";
+  var id = "%s", key = "%s";
   var option = %s;
+  var maxWidth = %d, height = %d;
   var tries = 0;
+  function width(el) {
+    var w = el.clientWidth;
+    return w > 0 ? Math.min(w, maxWidth) : maxWidth;
+  }
   function draw() {
     var el = document.getElementById(id);
     if (!el || typeof window.echarts === "undefined") {
@@ -271,15 +285,22 @@ const figureScript = `<script type="text/javascript">
       return;
     }
     var all = window.__advcnnCharts = window.__advcnnCharts || {};
-    var old = all[id];
+    var old = all[key];
     if (old && !old.isDisposed() && old.getDom() !== el) { old.dispose(); }
     var chart = window.echarts.getInstanceByDom(el);
     if (!chart) {
       el.innerHTML = "";
-      chart = window.echarts.init(el, null, {renderer: "canvas", width: %d, height: %d});
+      chart = window.echarts.init(el, null, {renderer: "canvas", width: width(el), height: height});
+      if (typeof ResizeObserver !== "undefined") {
+        new ResizeObserver(function () {
+          if (!chart.isDisposed() && el.clientWidth > 0 && width(el) !== chart.getWidth()) {
+            chart.resize({width: width(el), height: height});
+          }
+        }).observe(el);
+      }
     }
     chart.setOption(option, true);
-    all[id] = chart;
+    all[key] = chart;
   }
   draw();
 })();
@@ -341,5 +362,9 @@ func WriteHTML(path string, o Options, figs ...*Figure) error {
 	if err != nil {
 		return err
 	}
-	return training.WriteFileAtomic(path, page)
+	if err := training.WriteFileAtomic(path, page); err != nil {
+		return err
+	}
+	// The temporary file WriteFileAtomic renames is private (0600); a page is for everyone to read.
+	return os.Chmod(path, 0o644)
 }

@@ -36,7 +36,7 @@ var costGroups = []struct {
 // per layer in the order the net runs them, from top to bottom: each layer's
 // share of the net's multiplications for one image, in percent, coloured by
 // the kind of layer (1x1, 3x3, 5x5 convolution, other). Layers that multiply
-// nothing (max pooling) have no bar.
+// nothing (max pooling) are listed at 0 %.
 func LayerCost(t *cost.Table, o CostOptions) (*Figure, error) {
 	if t == nil || len(t.Layers) == 0 {
 		return nil, errors.New("charts: the cost table has no layers")
@@ -75,7 +75,7 @@ func LayerCost(t *cost.Table, o CostOptions) (*Figure, error) {
 			// Each kind is its own series so that the legend names the colours;
 			// a layer has a value in its kind's series only, "-" (no bar) in the others.
 			var v any = "-"
-			if g == group && l.Mults > 0 {
+			if g == group {
 				v = round(100*float64(l.Mults)/float64(total), 2)
 			}
 			series[g] = append(series[g], opts.BarData{Value: v,

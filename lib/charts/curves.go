@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/cost"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -124,7 +126,11 @@ func (r Run) label() string {
 	if backend == "" {
 		backend = "an unknown backend"
 	}
-	return fmt.Sprintf("Go: %s on %s", h.Config.Model, backend)
+	s := fmt.Sprintf("Go: %s on %s", h.Config.Model, backend)
+	if h.Train > 0 && h.Train != 60000 {
+		s += fmt.Sprintf(", %s training images", cost.Thousands(int64(h.Train)))
+	}
+	return s
 }
 
 // round keeps d decimals.
@@ -156,7 +162,8 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 	if o.Title == "" {
 		o.Title = "Training curves"
 	}
-	logEvery, labels := 0, map[string]bool{}
+	var logEvery []int
+	labels := map[string]bool{}
 	for i, r := range runs {
 		if r.History == nil {
 			return nil, fmt.Errorf("charts: run %d (%q) has no history", i+1, r.Label)
@@ -169,14 +176,19 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 			return nil, fmt.Errorf("charts: run %q: can't place its loss log on the epoch axis: "+
 				"its history says neither the steps of an epoch nor the training-set size and batch size", r.label())
 		}
-		if logEvery == 0 {
-			logEvery = r.History.Config.LogEvery
+		if n := r.History.Config.LogEvery; n > 0 && len(r.History.Logs) > 0 && !slices.Contains(logEvery, n) {
+			logEvery = append(logEvery, n)
 		}
 	}
 	if o.Subtitle == "" {
+		slices.Sort(logEvery)
 		window := "each window of batches"
-		if logEvery > 0 {
-			window = fmt.Sprintf("each window of %d batches", logEvery)
+		if len(logEvery) > 0 {
+			ns := make([]string, len(logEvery))
+			for i, n := range logEvery {
+				ns[i] = fmt.Sprint(n)
+			}
+			window = fmt.Sprintf("each window of %s batches", strings.Join(ns, " or "))
 		}
 		o.Subtitle = fmt.Sprintf("Top: mean training loss of %s. Bottom: accuracy on the test images after each epoch.", window)
 	}
@@ -270,13 +282,4 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
 	}
 	return NewFigure(line, o.Title, o.Width, o.Height), nil
-}
-
-// describeRuns lists the runs' labels, for messages.
-func describeRuns(runs []Run) string {
-	names := make([]string, len(runs))
-	for i, r := range runs {
-		names[i] = r.label()
-	}
-	return strings.Join(names, ", ")
 }

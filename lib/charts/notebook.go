@@ -83,7 +83,8 @@ type LiveOptions struct {
 
 // Live is a training-curves chart shown once in a notebook cell and redrawn
 // in place while the net trains, fed by the training.Hooks that Hooks
-// returns, with a status line under it (epoch, step, loss, speed). Redraws
+// returns, with a status line under it (epoch, step, loss, speed). The run
+// being trained is drawn in red, over the references of LiveOptions. Redraws
 // are throttled to one per LiveOptions.Every, besides one after each epoch.
 // Finish draws the final chart, which stays in the saved notebook.
 //
@@ -95,7 +96,7 @@ type Live struct {
 	update    func(displayID, html string)
 	o         LiveOptions
 	displayID string
-	fig       string // element id, the same in every redraw
+	fig       string // the chart's key, the same in every redraw
 	h         training.History
 	steps     int // steps per epoch, once known
 	firstStep int // global step of the first step seen, for the rate
@@ -121,6 +122,7 @@ func NewLive(cfg training.Config, o LiveOptions) (*Live, error) {
 	if o.Curves.Epochs == 0 && o.Curves.XAxis == ByEpoch {
 		o.Curves.Epochs = cfg.Epochs
 	}
+	o.References = append([]Run(nil), o.References...) // the caller may reuse its slice
 	for i, r := range o.References {
 		if r.History == nil {
 			return nil, fmt.Errorf("charts: reference run %d (%q) has no history", i+1, r.Label)
@@ -244,7 +246,7 @@ func (l *Live) Finish(final *training.History) error {
 		for _, r := range l.h.Epochs {
 			secs += r.TrainSeconds + r.EvalSeconds
 		}
-		l.status = fmt.Sprintf("finished: %d epochs, test accuracy %.2f %% after the last one", e.Epoch, 100*e.TestAccuracy)
+		l.status = fmt.Sprintf("finished: %s, test accuracy %.2f %% after the last one", plural(e.Epoch, "epoch"), 100*e.TestAccuracy)
 		if secs > 0 {
 			l.status += fmt.Sprintf(" · %s of training and testing", (time.Duration(secs) * time.Second).Round(time.Second))
 		}
@@ -294,17 +296,35 @@ func (l *Live) drawLocked() {
 
 // render returns the chart and its status line as HTML.
 func (l *Live) render() (string, error) {
+	// The run being trained is red (the palette's first colour); references without a colour
+	// of their own take the next ones.
 	runs := append([]Run(nil), l.o.References...)
-	runs = append(runs, Run{Label: l.o.Label, History: &l.h, StepsPerEpoch: l.steps})
+	for i := range runs {
+		if runs[i].Color == "" {
+			runs[i].Color = palette[(i+1)%len(palette)]
+		}
+	}
+	runs = append(runs, Run{Label: l.o.Label, History: &l.h, StepsPerEpoch: l.steps, Color: palette[0]})
 	fig, err := TrainingCurves(runs, l.o.Curves)
 	if err != nil {
 		return "", err
 	}
-	fig.ID = l.fig
+	// Each redraw gets a new element: while the notebook replaces the output, the old and the
+	// new one may both be in the page, and an id must name one element. The key ties the
+	// redraws together, so that each disposes of the chart before it.
+	fig.key = l.fig
 	s, err := fig.HTML()
 	if err != nil {
 		return "", err
 	}
 	return s + fmt.Sprintf(`<div class="advcnn-status" style="font:13px monospace;color:#333;padding:4px 0 0 80px;">%s</div>`,
 		html.EscapeString(l.status)), nil
+}
+
+// plural is "1 epoch", "2 epochs".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

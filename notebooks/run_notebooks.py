@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Execute the lesson's notebooks headless and fail if any cell fails.
+
+    .venv/bin/python notebooks/run_notebooks.py              # all notebooks, quick settings
+    .venv/bin/python notebooks/run_notebooks.py 02-inception.ipynb --out /tmp/executed
+    .venv/bin/python notebooks/run_notebooks.py --full       # the real lesson: 10 epochs on all images
+
+Each notebook is read from notebooks/, executed in memory by the GoNB kernel
+("gonb", as `make setup` installs it in .venv) with notebooks/ as the kernel's
+working directory, as JupyterLab does, and the executed copy is written to a
+temporary folder (or --out), with the kernel's log beside it. The committed
+notebooks are never modified.
+
+Unless --full is given, the environment variables below shorten the trainings
+and timings, each only if it is not already set:
+
+    ADVCNN_EPOCHS=1  ADVCNN_TRAIN_LIMIT=3000  ADVCNN_TEST_LIMIT=1000  ADVCNN_BENCH_BATCH=8
+
+A notebook fails when a cell raises an error (nbclient's CellExecutionError,
+including a Go compile error or a non-zero exit), when a cell writes a compile
+error or a panic to stderr, or when it never prints the backend line.
+The exit status is 0 only if every notebook passed.
+"""
+
+import argparse
+import html
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent
+
+QUICK_ENV = {
+    "ADVCNN_EPOCHS": "1",
+    "ADVCNN_TRAIN_LIMIT": "3000",
+    "ADVCNN_TEST_LIMIT": "1000",
+    "ADVCNN_BENCH_BATCH": "8",
+}
+
+# Lines on stderr that mean the cell's Go program did not compile or crashed.
+BAD_STDERR = re.compile(
+    r"(^|\n)\s*(panic:|fatal error:|# gonb_|.*\.go:\d+:\d+: |.*undefined: |.*imported and not used|"
+    r".*cannot use |.*syntax error|.*failed to run|.*exit status \d+)"
+)
+
+GO_ERROR = re.compile(r"\.go:\d+:\d+: ")
+
+BACKEND_LINE = re.compile(r"(^|\n)backend \S+.*: ")
+
+
+def cell_text(cell, stream_name=None):
+    """The text a cell wrote to a stream (all streams when stream_name is None)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and (stream_name is None or out.get("name") == stream_name):
+            parts.append(out.get("text", ""))
+    return "".join(parts)
+
+
+def compile_errors(cell):
+    """The Go compiler's messages that GoNB displayed as HTML in a cell."""
+    msgs = []
+    for out in cell.get("outputs", []):
+        page = out.get("data", {}).get("text/html", "")
+        if isinstance(page, list):  # as stored on disk
+            page = "".join(page)
+        if "gonb-err" not in page:
+            continue
+        page = re.sub(r"(?s)<style.*?</style>|<div class=\"gonb-err-context\">.*?</div>\s*</div>", "\n", page)
+        text = html.unescape(re.sub(r"<(div|br|p)\b[^>]*>", "\n", page))
+        text = re.sub(r"<[^>]+>", "", text)
+        msgs += [line.strip() for line in text.splitlines() if GO_ERROR.search(line)]
+    return msgs
+
+
+def coalesce_streams(nb):
+    """Merge consecutive outputs of the same stream, as JupyterLab shows them: a Go program's
+    output arrives in pieces, which nbconvert would otherwise print as separate blocks."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for out in cell.get("outputs", []):
+            if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == out.get("name")):
+                merged[-1]["text"] += out.get("text", "")
+            else:
+                merged.append(out)
+        cell["outputs"] = merged
+
+
+def run(path, out_dir, timeout):
+    nb = nbformat.read(path, as_version=4)
+    log_path = out_dir / (path.stem + ".kernel.log")
+    client = NotebookClient(
+        nb,
+        kernel_name="gonb",
+        timeout=timeout,
+        resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
+        allow_errors=False,
+        record_timing=True,
+    )
+    start = time.monotonic()
+    error = None
+    try:
+        with open(log_path, "w") as log:  # the kernel's own log, which GoNB writes to its stderr
+            client.execute(stdout=log, stderr=log)
+    except CellTimeoutError as e:
+        error = f"a cell ran longer than {timeout} s: {e}"
+    except DeadKernelError as e:
+        error = f"the kernel died: {e}"
+    except CellExecutionError as e:
+        error = str(e)
+    elapsed = time.monotonic() - start
+
+    coalesce_streams(nb)
+    out_path = out_dir / path.name
+    nbformat.write(nb, out_path)
+
+    problems = []
+    if error:
+        problems.append(error + f"\n(the kernel's log: {log_path})")
+    saw_backend = False
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        stderr = cell_text(cell, "stderr")
+        m = BAD_STDERR.search(stderr)
+        if m:
+            src = cell.source.strip().splitlines()
+            first = src[0] if src else ""
+            problems.append(f"cell {i} ({first!r}) wrote an error to stderr:\n{stderr.strip()}")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
+                # GoNB shows compile errors as HTML; quote their lines.
+                for msg in compile_errors(cell):
+                    problems.append(f"cell {i}: {msg}")
+        if BACKEND_LINE.search(cell_text(cell, "stdout")):
+            saw_backend = True
+    if not saw_backend and not error:
+        problems.append("no cell printed the backend line (backend.New's choice)")
+    return elapsed, out_path, problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", nargs="*", help="notebook file names in notebooks/ (default: all NN-*.ipynb)")
+    ap.add_argument("--out", help="folder for the executed copies (default: a new temporary folder)")
+    ap.add_argument("--timeout", type=int, default=1800, help="seconds a single cell may run (default 1800)")
+    ap.add_argument("--full", action="store_true", help="don't set the quick environment variables")
+    args = ap.parse_args()
+
+    if not args.full:
+        for k, v in QUICK_ENV.items():
+            os.environ.setdefault(k, v)
+    os.environ.setdefault("GOMLX_NO_AUTO_INSTALL", "1")
+
+    names = args.notebooks or sorted(p.name for p in NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+    if not names:
+        print("no notebooks found in", NOTEBOOKS_DIR, file=sys.stderr)
+        return 1
+    out_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="advcnn-notebooks-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = " ".join(f"{k}={os.environ[k]}" for k in QUICK_ENV if k in os.environ)
+    print(f"executing {len(names)} notebook(s) with {settings or 'the full settings'}; executed copies in {out_dir}", flush=True)
+
+    failed = 0
+    total = time.monotonic()
+    for name in names:
+        path = NOTEBOOKS_DIR / name
+        if not path.is_file():
+            print(f"FAIL {name}: no such notebook in {NOTEBOOKS_DIR}", flush=True)
+            failed += 1
+            continue
+        print(f"---- {name}", flush=True)
+        elapsed, out_path, problems = run(path, out_dir, args.timeout)
+        if problems:
+            failed += 1
+            print(f"FAIL {name} after {elapsed:.0f} s (executed copy: {out_path})", flush=True)
+            for p in problems:
+                print("  " + p.replace("\n", "\n  "), flush=True)
+        else:
+            print(f"ok   {name} in {elapsed:.0f} s -> {out_path}", flush=True)
+    print(f"{len(names) - failed} of {len(names)} notebook(s) passed in {time.monotonic() - total:.0f} s", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
