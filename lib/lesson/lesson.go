@@ -1,0 +1,141 @@
+// Package lesson holds what the lesson's notebooks share, so that each notebook
+// stays a thin story: starting the backend with its one-line explanation,
+// loading MNIST, the training recipe, the committed reference runs, and the
+// environment variables that let a headless test run the notebooks quickly.
+package lesson
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/gomlx/compute"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/charts"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+)
+
+// Environment variables that shorten the notebooks (notebooks/run_notebooks.py sets them).
+const (
+	EnvEpochs     = "ADVCNN_EPOCHS"      // epochs to train (default: the lesson's 10)
+	EnvTrainLimit = "ADVCNN_TRAIN_LIMIT" // use only the first N training images (default: all 60,000)
+	EnvTestLimit  = "ADVCNN_TEST_LIMIT"  // use only the first N test images (default: all 10,000)
+	EnvBenchBatch = "ADVCNN_BENCH_BATCH" // batch size of the 1x1 timings (default: the lesson's 64)
+)
+
+// Check ends a notebook cell with err's message, if err is not nil. A cell's
+// program is a small main, so this is the readable way to stop it.
+func Check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// EnvInt reads a whole number from the environment variable name, or returns
+// def when it is unset or empty.
+func EnvInt(name string, def int) (int, error) {
+	s := os.Getenv(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s=%q: want a whole number, 0 or more", name, s)
+	}
+	return n, nil
+}
+
+// Backend starts the backend that package backend chooses and writes the line
+// that says which one and why to w (os.Stdout in a notebook).
+func Backend(w io.Writer) (compute.Backend, backend.Choice, error) {
+	b, choice, err := backend.New()
+	if err != nil {
+		return nil, choice, err
+	}
+	fmt.Fprintln(w, choice)
+	return b, choice, nil
+}
+
+// BenchBatch is the batch size of the notebooks' timings: 64, or ADVCNN_BENCH_BATCH.
+func BenchBatch() (int, error) {
+	n, err := EnvInt(EnvBenchBatch, 64)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%s must be at least 1", EnvBenchBatch)
+	}
+	return n, err
+}
+
+// RepoRoot is the repository's folder, found from the working directory.
+func RepoRoot() (string, error) {
+	return charts.FindModuleRoot("")
+}
+
+// FirstN keeps the first n examples of d; n = 0 keeps them all.
+func FirstN(d *mnist.Dataset, n int) *mnist.Dataset {
+	if n <= 0 || n >= d.N {
+		return d
+	}
+	const pixels = mnist.Rows * mnist.Cols * mnist.Channels
+	return &mnist.Dataset{Split: d.Split, N: n, Images: d.Images[:n*pixels], Labels: d.Labels[:n]}
+}
+
+// LoadMNIST reads the training and test sets that `make setup` put in the
+// repository's data/ folder: all of them, unless ADVCNN_TRAIN_LIMIT or
+// ADVCNN_TEST_LIMIT ask for fewer.
+func LoadMNIST() (trainSet, testSet *mnist.Dataset, err error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, nil, err
+	}
+	trainLimit, err := EnvInt(EnvTrainLimit, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	testLimit, err := EnvInt(EnvTestLimit, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir := filepath.Join(root, "data")
+	if trainSet, err = mnist.Load(dir, mnist.Train); err != nil {
+		return nil, nil, err
+	}
+	if testSet, err = mnist.Load(dir, mnist.Test); err != nil {
+		return nil, nil, err
+	}
+	return FirstN(trainSet, trainLimit), FirstN(testSet, testLimit), nil
+}
+
+// Recipe is the lesson's recipe for the model, with the number of epochs that
+// ADVCNN_EPOCHS may change. When a shortened run has fewer than three log
+// intervals (300 batches) per epoch, it logs more often so a curve still shows.
+func Recipe(model string, trainImages int) (training.Config, error) {
+	cfg := training.DefaultConfig(model)
+	epochs, err := EnvInt(EnvEpochs, cfg.Epochs)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Epochs = epochs
+	if steps := (trainImages + cfg.BatchSize - 1) / cfg.BatchSize; steps < 3*cfg.LogEvery {
+		cfg.LogEvery = max(1, min(cfg.LogEvery, steps/3))
+	}
+	return cfg, cfg.Validate()
+}
+
+// ReferenceRun is this project's committed 10-epoch run of the model
+// (plots/<model>/history.json), labelled and drawn dashed for comparison.
+func ReferenceRun(model string) (charts.Run, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return charts.Run{}, err
+	}
+	h, err := training.LoadHistory(filepath.Join(root, "plots", model, "history.json"))
+	if err != nil {
+		return charts.Run{}, err
+	}
+	return charts.Run{Label: "Go, 10 epochs (plots/" + model + ")", History: h, Dashed: true, Color: "#1f77b4"}, nil
+}
