@@ -5,6 +5,7 @@
 #   make test     set up, then run every test and check
 #   make doctor   say what works and what to do about what doesn't
 #   make bench    benchmarks (speed figures quoted in the README)
+#   make plots    redraw plots/*.png from the committed histories (needs Debian's chromium)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,7 +28,7 @@ LAB_FLAGS         ?=
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup lab test doctor bench go-tools python kernel mnist echarts xla cuda warm-cache
+.PHONY: help setup lab test doctor bench plots go-tools python kernel mnist echarts xla cuda warm-cache
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -55,6 +56,15 @@ doctor:
 
 bench: setup
 	go test -run '^$$' -bench . -benchtime 20x ./lib/...
+
+CHROMIUM := chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
+	--window-size=960,720 --virtual-time-budget=3000
+plots: echarts
+	go run ./cmd/plots -plots plots -out runs/plots
+	for page in runs/plots/*.html; do \
+		$(CHROMIUM) --user-data-dir="$$(mktemp -d)" --screenshot="plots/$$(basename "$$page" .html).png" "file://$(CURDIR)/$$page"; \
+	done
 
 # The Go tools the GoNB kernel runs (gonb, goimports; gopls for completion),
 # pinned in tools/*/go.mod.
