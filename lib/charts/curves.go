@@ -150,14 +150,9 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("charts: training curves need at least one run")
 	}
-	if o.Width == 0 {
-		o.Width = 900
-	}
-	if o.Height == 0 {
-		o.Height = 640
-	}
-	if o.Width < 200 || o.Height < 300 {
-		return nil, fmt.Errorf("charts: training curves of %dx%d px are too small (at least 200x300)", o.Width, o.Height)
+	var err error
+	if o.Width, o.Height, err = twoPanelSize("training curves", o.Width, o.Height); err != nil {
+		return nil, err
 	}
 	if o.Title == "" {
 		o.Title = "Training curves"
@@ -282,4 +277,19 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
 	}
 	return NewFigure(line, o.Title, o.Width, o.Height), nil
+}
+
+// twoPanelSize applies the default size of the two-panel charts (900 by 640
+// pixels) to zero dimensions and refuses sizes too small to draw them.
+func twoPanelSize(what string, width, height int) (int, int, error) {
+	if width == 0 {
+		width = 900
+	}
+	if height == 0 {
+		height = 640
+	}
+	if width < 200 || height < 300 {
+		return 0, 0, fmt.Errorf("charts: %s of %dx%d px are too small (at least 200x300)", what, width, height)
+	}
+	return width, height, nil
 }

@@ -62,14 +62,9 @@ func BottleneckSweep(points []bottleneck.SweepPoint, o SweepOptions) (*Figure, e
 				points[0].Path, ref.Batch, bottleneck.Mode(ref.Backward), ref.Backend, p.Path, m.Batch, bottleneck.Mode(m.Backward), m.Backend)
 		}
 	}
-	if o.Width == 0 {
-		o.Width = 900
-	}
-	if o.Height == 0 {
-		o.Height = 640
-	}
-	if o.Width < 200 || o.Height < 300 {
-		return nil, fmt.Errorf("charts: a sweep chart of %dx%d px is too small (at least 200x300)", o.Width, o.Height)
+	var err error
+	if o.Width, o.Height, err = twoPanelSize("sweep charts", o.Width, o.Height); err != nil {
+		return nil, err
 	}
 	if o.Title == "" {
 		o.Title = "A 1x1 bottleneck in front of the 5x5 convolution (192 to 32 channels, 28x28)"
