@@ -4,7 +4,8 @@ the Go reference runs in plots/. Run by hand, never in CI (needs PyTorch):
 
     python plots/pytorch/lesson_run.py --data data --seed 1 > plots/pytorch/inception-seed1.log
 
-The model, loss, optimiser, batch size, shuffling and log lines are the
+The model (InceptionNet of lib/models/testdata/pytorch/gen_fixtures.py, the
+lesson's code), loss, optimiser, batch size, shuffling and log lines are the
 lesson's (lesson-seed.txt). Two things differ, neither touching the
 arithmetic: MNIST is read from the four .gz files with gzip and numpy instead
 of torchvision (same normalisation), and the seed is set, so a run can be
@@ -13,59 +14,20 @@ repeated. It prints the lesson's log lines and the test accuracy per epoch.
 
 import argparse
 import gzip
+import os
+import sys
 import time
 
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 import torch.optim as optim
 from torch.utils.data import DataLoader, TensorDataset
 
 
-class InceptionA(nn.Module):
-    def __init__(self, in_channels):
-        super(InceptionA, self).__init__()
-        self.branch1x1 = nn.Conv2d(in_channels, 16, kernel_size=1)
-        self.branch5x5_1 = nn.Conv2d(in_channels, 16, kernel_size=1)
-        self.branch5x5_2 = nn.Conv2d(16, 24, kernel_size=5, padding=2)
-        self.branch3x3_1 = nn.Conv2d(in_channels, 16, kernel_size=1)
-        self.branch3x3_2 = nn.Conv2d(16, 24, kernel_size=3, padding=1)
-        self.branch3x3_3 = nn.Conv2d(24, 24, kernel_size=3, padding=1)
-        self.branch_pool = nn.Conv2d(in_channels, 24, kernel_size=1)
-
-    def forward(self, x):
-        branch1x1 = self.branch1x1(x)
-        branch5x5 = self.branch5x5_1(x)
-        branch5x5 = self.branch5x5_2(branch5x5)
-        branch3x3 = self.branch3x3_1(x)
-        branch3x3 = self.branch3x3_2(branch3x3)
-        branch3x3 = self.branch3x3_3(branch3x3)
-        branch_pool = F.avg_pool2d(x, kernel_size=3, stride=1, padding=1)
-        branch_pool = self.branch_pool(branch_pool)
-        outputs = [branch1x1, branch5x5, branch3x3, branch_pool]
-        return torch.cat(outputs, dim=1)
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super(Net, self).__init__()
-        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
-        self.conv2 = nn.Conv2d(88, 20, kernel_size=5)
-        self.incep1 = InceptionA(in_channels=10)
-        self.incep2 = InceptionA(in_channels=20)
-        self.mp = nn.MaxPool2d(2)
-        self.fc = nn.Linear(1408, 10)
-
-    def forward(self, x):
-        in_size = x.size(0)
-        x = F.relu(self.mp(self.conv1(x)))
-        x = self.incep1(x)
-        x = F.relu(self.mp(self.conv2(x)))
-        x = self.incep2(x)
-        x = x.view(in_size, -1)
-        x = self.fc(x)
-        return x
+# The lesson's Inception net, from the same file as the parity fixtures, so
+# there is one copy of the lesson's PyTorch code in the repository.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib", "models", "testdata", "pytorch"))
+from gen_fixtures import InceptionNet  # noqa: E402
 
 
 def load(data, prefix):
@@ -88,7 +50,7 @@ def main():
     torch.set_num_threads(args.threads)
     train_loader = DataLoader(load(args.data, "train"), shuffle=True, batch_size=64)
     test_loader = DataLoader(load(args.data, "t10k"), shuffle=False, batch_size=64)
-    model = Net()
+    model = InceptionNet()
     criterion = torch.nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
     print(f"torch {torch.__version__}, seed {args.seed}, {args.threads} thread(s)", flush=True)
