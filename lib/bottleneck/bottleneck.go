@@ -67,8 +67,8 @@ const (
 	Seed = 1
 )
 
-// DefaultWidths are the bottleneck widths Sweep uses when given none.
-var DefaultWidths = []int{4, 8, 16, 32, 64, 128, 192}
+// DefaultWidths returns the bottleneck widths Sweep uses when given none.
+func DefaultWidths() []int { return []int{4, 8, 16, 32, 64, 128, 192} }
 
 // Path is one way of computing the 32-channel 5x5 output from the 192-channel input.
 type Path struct {
@@ -175,13 +175,12 @@ type Options struct {
 	MaxTime time.Duration
 }
 
-// DefaultOptions is what the zero Options (Runs == 0) stands for: 1 warm-up
-// run, then the best and median of 5.
-var DefaultOptions = Options{Warmup: 1, Runs: 5}
+// The zero Options stands for 1 warm-up run, then the best and median of 5 timed runs.
+const defaultWarmup, defaultRuns = 1, 5
 
 func (o Options) normalize() (Options, error) {
 	if o.Runs == 0 && o.Warmup == 0 && o.MaxTime == 0 {
-		return DefaultOptions, nil
+		return Options{Warmup: defaultWarmup, Runs: defaultRuns}, nil
 	}
 	if o.Runs < 1 {
 		return o, fmt.Errorf("options: %d timed runs, want at least 1", o.Runs)
@@ -433,7 +432,7 @@ func SpeedUp(a, b Measurement) float64 {
 // Measure times path on backend for batch examples, forward only or
 // forward+backward: it compiles once (Compile, FirstRun), runs opts.Warmup
 // untimed runs, then opts.Runs timed ones, and reports their best and median.
-// The zero Options means DefaultOptions. It returns errors, never panics.
+// The zero Options means 1 warm-up run and 5 timed ones. It returns errors, never panics.
 func Measure(backend compute.Backend, path Path, batch int, backward bool, opts Options) (Measurement, error) {
 	opts, err := opts.normalize()
 	if err != nil {

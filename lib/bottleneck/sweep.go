@@ -35,7 +35,7 @@ type SweepPoint struct {
 // InChannels. It stops at the first error, returning the points measured so far.
 func Sweep(backend compute.Backend, widths []int, batch int, backward bool, opts Options) ([]SweepPoint, error) {
 	if len(widths) == 0 {
-		widths = DefaultWidths
+		widths = DefaultWidths()
 	}
 	for _, w := range widths {
 		if w < 1 || w > InChannels {
