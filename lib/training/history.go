@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
 )
 
 // LogLine is the mean training loss of Config.LogEvery consecutive batches,
@@ -69,7 +71,7 @@ func (h *History) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "history.json"), append(js, '\n')); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "history.json"), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
@@ -88,7 +90,7 @@ func (h *History) Save(dir string) error {
 		if err := csv.NewWriter(&buf).WriteAll(rows); err != nil {
 			return err
 		}
-		if err := WriteFileAtomic(filepath.Join(dir, name), buf.Bytes()); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
 			return err
 		}
 	}
@@ -106,34 +108,4 @@ func LoadHistory(path string) (*History, error) {
 		return nil, fmt.Errorf("%s is not a training history: %w", path, err)
 	}
 	return h, nil
-}
-
-// WriteFileAtomic writes data to a temporary file beside path, syncs it, and
-// renames it over path, so path holds either the old or the new content, never a mix.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("can't write in %s: %w", dir, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }
