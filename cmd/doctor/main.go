@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/lesson"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 )
 
@@ -72,6 +73,29 @@ func main() {
 		}
 	} else {
 		r.line("FAIL", "JupyterLab", "not installed in .venv", "make setup")
+	}
+
+	// Who runs JupyterLab: as root, `make lab` (tools/lab.sh) adds --allow-root.
+	r.line("ok", "user", labUser(os.Geteuid(), os.Getenv("USER")), "")
+
+	// Quick mode, when set: the notebooks then train for a minute instead of the lesson's 10 epochs.
+	if quick, err := lesson.Quick(); err != nil {
+		r.line("FAIL", "quick mode", err.Error(), "unset "+lesson.EnvQuick+", or set it to 1 or 0")
+	} else if quick {
+		r.line("ok", "quick mode", fmt.Sprintf("on (%s): the notebooks train %d epoch instead of the lesson's 10", lesson.EnvQuick, lesson.QuickEpochs), "")
+	}
+
+	// The browser test of `make test` (not needed to use the notebooks).
+	if p, err := exec.LookPath("chromium"); err == nil {
+		r.line("ok", "chromium", p+" (for make test's browser test)", "")
+	} else if os.Getenv("ADVCNN_CHROMIUM") != "" {
+		r.line("ok", "chromium", "$ADVCNN_CHROMIUM="+os.Getenv("ADVCNN_CHROMIUM")+" (for make test's browser test)", "")
+	} else {
+		fix := "sudo apt-get install chromium"
+		if os.Geteuid() == 0 {
+			fix = "make test installs it (apt-get install chromium)"
+		}
+		r.line("warn", "chromium", "not installed: make test's browser test needs it (JupyterLab does not)", fix)
 	}
 
 	// MNIST.
@@ -150,4 +174,17 @@ func gonbKernel(jupyter string) (string, error) {
 		return "", fmt.Errorf("JupyterLab has no gonb kernel")
 	}
 	return k.ResourceDir, nil
+}
+
+// labUser says how `make lab` starts JupyterLab for the user with this id:
+// JupyterLab refuses to run as root unless given --allow-root, so tools/lab.sh
+// passes it then, and only then.
+func labUser(uid int, name string) string {
+	if uid == 0 {
+		return "root: `make lab` passes --allow-root to JupyterLab, which refuses root otherwise"
+	}
+	if name == "" {
+		name = fmt.Sprintf("uid %d", uid)
+	}
+	return name + ", not root: `make lab` starts JupyterLab without --allow-root"
 }

@@ -34,27 +34,39 @@ func TestEnvInt(t *testing.T) {
 
 func TestRecipe(t *testing.T) {
 	tests := []struct {
-		epochs       string
-		trainImages  int
-		wantEpochs   int
-		wantLogEvery int
+		quick, epochs string
+		trainImages   int
+		wantEpochs    int
+		wantLogEvery  int
 	}{
-		{"", 60000, 10, 300}, // the lesson
-		{"1", 60000, 1, 300}, // fewer epochs, full data
-		{"2", 3000, 2, 15},   // 47 steps an epoch: a line every 15
-		{"1", 64, 1, 1},      // a single step
+		{"", "", 60000, 10, 300},      // the lesson
+		{"", "1", 60000, 1, 300},      // fewer epochs, full data
+		{"", "2", 3000, 2, 15},        // 47 steps an epoch: a line every 15
+		{"", "1", 64, 1, 1},           // a single step
+		{"1", "", 60000, 1, 300},      // quick mode: one epoch on all the images
+		{"true", "", 60000, 1, 300},   // quick mode, spelt out
+		{"0", "", 60000, 10, 300},     // quick mode off: the lesson
+		{"1", "3", 60000, 3, 300},     // ADVCNN_EPOCHS wins over quick mode
+		{"false", "2", 60000, 2, 300}, // and over the lesson's 10
 	}
 	for _, tc := range tests {
+		t.Setenv(EnvQuick, tc.quick)
 		t.Setenv(EnvEpochs, tc.epochs)
 		cfg, err := Recipe("resnet", tc.trainImages)
 		if err != nil || cfg.Epochs != tc.wantEpochs || cfg.LogEvery != tc.wantLogEvery || cfg.BatchSize != 64 || cfg.LearningRate != 0.01 {
-			t.Errorf("Recipe(epochs %q, %d images) = %+v, %v; want %d epochs, a log every %d",
-				tc.epochs, tc.trainImages, cfg, err, tc.wantEpochs, tc.wantLogEvery)
+			t.Errorf("Recipe(quick %q, epochs %q, %d images) = %+v, %v; want %d epochs, a log every %d",
+				tc.quick, tc.epochs, tc.trainImages, cfg, err, tc.wantEpochs, tc.wantLogEvery)
 		}
 	}
+	t.Setenv(EnvQuick, "")
 	t.Setenv(EnvEpochs, "0")
 	if _, err := Recipe("resnet", 60000); err == nil {
 		t.Error("0 epochs was accepted")
+	}
+	t.Setenv(EnvEpochs, "")
+	t.Setenv(EnvQuick, "yes please")
+	if _, err := Recipe("resnet", 60000); err == nil || !strings.Contains(err.Error(), EnvQuick) {
+		t.Errorf("ADVCNN_QUICK=%q: error %v, want one that names %s", "yes please", err, EnvQuick)
 	}
 }
 
