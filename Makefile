@@ -1,8 +1,9 @@
 # One-command set-up for the advanced-CNN lesson. Every target is idempotent:
 # a step whose result is already in place (and verified) is skipped.
 #
-#   make lab      set up, then open the notebooks in JupyterLab
-#   make test     set up, then run every test and check
+#   make lab      set up, then open the notebooks in JupyterLab (as root, with --allow-root)
+#   make lab ADVCNN_QUICK=1   the same, with the notebooks training 1 epoch (a minute) instead of 10
+#   make test     set up, then run every test and check, the notebooks in JupyterLab in chromium included
 #   make doctor   say what works and what to do about what doesn't
 #   make bench    benchmarks (speed figures quoted in the README)
 #   make plots    redraw plots/*.png from the committed histories (needs Debian's chromium)
@@ -25,10 +26,11 @@ ECHARTS_JS        := $(TOOLS)/echarts/echarts.min.js
 KERNEL_JSON       := $(VENV)/share/jupyter/kernels/gonb/kernel.json
 PIP_STAMP         := $(VENV)/.installed
 LAB_FLAGS         ?=
+BROWSER_DEPS      := tools/browser/node_modules/.package-lock.json
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup lab test doctor bench plots go-tools python kernel mnist echarts xla cuda warm-cache
+.PHONY: help setup lab test doctor bench plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -36,10 +38,11 @@ help:
 setup: go-tools python kernel mnist echarts xla cuda warm-cache
 	@printf '\nSet-up complete. `make doctor` checks it.\n'
 
+# tools/lab.sh adds --allow-root when run as root, and says so; the browser test starts it too.
 lab: setup
-	jupyter lab notebooks/ $(LAB_FLAGS)
+	tools/lab.sh $(LAB_FLAGS)
 
-test: setup
+test: setup browser
 	$(call step,"go vet")
 	go vet ./...
 	$(call step,"gofmt")
@@ -48,6 +51,8 @@ test: setup
 	go test -count=1 ./lib/... ./cmd/...
 	$(call step,"notebooks executed headless (short trainings)")
 	$(VENV)/bin/python notebooks/run_notebooks.py
+	$(call step,"notebooks in JupyterLab, run from the menu in chromium (short trainings)")
+	node tools/browser/lab-test.mjs
 	$(call step,"notebooks are committed without outputs")
 	$(VENV)/bin/python -c 'import json,sys; bad=[n for n in sys.argv[1:] if any(c.get("outputs") or c.get("execution_count") for c in json.load(open(n))["cells"] if c["cell_type"]=="code")]; sys.exit("clear the outputs of: "+" ".join(bad) if bad else 0)' notebooks/*.ipynb
 
@@ -60,7 +65,7 @@ bench: setup
 CHROMIUM := chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
 	--window-size=960,720 --virtual-time-budget=3000
-plots: echarts
+plots: echarts chromium
 	go run ./cmd/plots -plots plots -out runs/plots
 	for page in runs/plots/*.html; do \
 		$(CHROMIUM) --user-data-dir="$$(mktemp -d)" --screenshot="plots/$$(basename "$$page" .html).png" "file://$(CURDIR)/$$page"; \
@@ -117,6 +122,24 @@ xla:
 cuda:
 	$(call step,"CUDA PJRT plugin (only with an NVIDIA GPU)")
 	go run ./cmd/setup cuda
+
+# The browser test's set-up (`make test`, not `make setup`): playwright-core, pinned in
+# tools/browser/package-lock.json, and Debian's chromium, installed with apt-get when run as root.
+browser: chromium $(BROWSER_DEPS)
+$(BROWSER_DEPS): tools/browser/package.json tools/browser/package-lock.json
+	$(call step,"playwright-core (tools/browser/package-lock.json) into tools/browser/node_modules")
+	cd tools/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+chromium:
+	@if [ -n "$${ADVCNN_CHROMIUM:-}" ] || command -v chromium >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		printf '\n==> %s\n' "Debian's chromium, for the browser test (apt-get install chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else \
+		echo "The browser test (and make plots) needs Debian's chromium: run \`sudo apt-get install chromium\`" \
+			"(or set ADVCNN_CHROMIUM to a Chromium binary), then make again." >&2; \
+		exit 1; \
+	fi
 
 # Compile the library and programs once, so the first notebook cell builds in seconds.
 warm-cache:

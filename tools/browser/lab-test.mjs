@@ -1,0 +1,386 @@
+// The notebooks as a student meets them: JupyterLab in a real browser.
+//
+//   node tools/browser/lab-test.mjs                       # every notebooks/NN-*.ipynb
+//   node tools/browser/lab-test.mjs 02-inception.ipynb    # one notebook
+//   node tools/browser/lab-test.mjs --out /tmp/shots      # keep screenshots and logs there
+//
+// It starts JupyterLab with tools/lab.sh, as `make lab` does, on a free port with
+// a token of its own, and opens each notebook in Debian's chromium, driven by
+// playwright-core (pinned in tools/browser/package.json; `make test` installs it).
+// For each notebook, in a fresh browser context and a fresh JupyterLab workspace
+// (restored tabs would hide the notebook opened), it waits for the kernel, runs
+// Run > Run All Cells from the menu, waits until every cell has run, and then
+// checks that
+//   - every code cell ran (a failing cell stops the ones after it),
+//   - no cell shows an error: an error output, a Go compile error, or an error
+//     line on stderr (the patterns of notebooks/run_notebooks.py),
+//   - some cell printed the backend line,
+//   - every chart has a canvas with drawn pixels,
+// and saves a screenshot of each chart, one of JupyterLab's page at the last
+// chart, one of the page when a check fails, and the text the cells printed
+// (NN-name.outputs.txt), in the output folder. The
+// trainings use the short settings of notebooks/run_notebooks.py (QUICK_ENV
+// there), unless they are already set.
+//
+// The committed notebooks are never written: the test's JupyterLab runs with
+// its own settings (autosave off), workspaces and configuration folders, and the
+// test fails if a notebook's bytes changed. The exit status is 0 only if every
+// notebook passed.
+
+import { spawn, execFileSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const NOTEBOOKS = path.join(ROOT, "notebooks");
+const PYTHON = path.join(ROOT, ".venv/bin/python");
+
+// The flags that let chromium run headless in a container, offline.
+const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+// What a cell's stderr shows when its Go program did not compile or failed:
+// the patterns of BAD_STDERR in notebooks/run_notebooks.py, and lesson.Check's "error:".
+const BAD_STDERR = /(^|\n)\s*(panic:|fatal error:|error:|# gonb_|.*\.go:\d+:\d+: |.*undefined: |.*imported and not used|.*cannot use |.*syntax error|.*failed to run|.*exit status \d+)/;
+const BACKEND_LINE = /(^|\n)backend \S+.*: /;
+
+function usage(msg) {
+  if (msg) console.error(msg);
+  console.error("usage: node tools/browser/lab-test.mjs [--out DIR] [--timeout SECONDS] [NN-name.ipynb ...]");
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const a = { out: "", timeout: 900, notebooks: [] };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--out") a.out = argv[++i] ?? usage("--out needs a folder");
+    else if (argv[i] === "--timeout") a.timeout = Number(argv[++i]);
+    else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
+    else a.notebooks.push(path.basename(argv[i]));
+  }
+  if (!(a.timeout > 0)) usage("--timeout needs a number of seconds per notebook");
+  return a;
+}
+
+// findChromium returns Debian's chromium (or $ADVCNN_CHROMIUM), or exits saying how to install it.
+function findChromium() {
+  const candidates = process.env.ADVCNN_CHROMIUM ? [process.env.ADVCNN_CHROMIUM] : ["chromium", "chromium-browser"];
+  for (const c of candidates) {
+    try {
+      return execFileSync("sh", ["-c", 'command -v "$1"', "sh", c], { encoding: "utf8" }).trim();
+    } catch { /* not this one */ }
+  }
+  console.error("The browser test needs Debian's chromium, which is not installed.\n" +
+    "  fix: `sudo apt-get install chromium` (`make test` installs it itself when run as root),\n" +
+    "       or set ADVCNN_CHROMIUM to a Chromium or Chrome binary.");
+  process.exit(1);
+}
+
+// quickEnv is QUICK_ENV from notebooks/run_notebooks.py: one definition of the short settings.
+function quickEnv() {
+  const code = "import json, sys; sys.path.insert(0, 'notebooks'); import run_notebooks; print(json.dumps(run_notebooks.QUICK_ENV))";
+  return JSON.parse(execFileSync(PYTHON, ["-c", code], { cwd: ROOT, encoding: "utf8" }));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sha256 = (file) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+
+function writeJSON(file, value) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value, null, 2));
+}
+
+// startLab starts tools/lab.sh with folders of its own and waits until the server answers.
+async function startLab(work, env) {
+  const port = await freePort();
+  const token = crypto.randomBytes(24).toString("hex");
+  const settings = path.join(work, "lab-settings");
+  // Never write the committed notebooks; no requests to the internet for news or updates.
+  writeJSON(path.join(settings, "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"), { autosave: false });
+  writeJSON(path.join(settings, "@jupyterlab/apputils-extension/notification.jupyterlab-settings"),
+    { fetchNews: "false", checkForUpdates: false });
+  const logPath = path.join(work, "jupyterlab.log");
+  const log = fs.openSync(logPath, "w");
+  const child = spawn(path.join(ROOT, "tools/lab.sh"), [
+    "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--ServerApp.port_retries=0",
+    `--IdentityProvider.token=${token}`,
+    `--LabApp.user_settings_dir=${settings}`, `--LabApp.workspaces_dir=${path.join(work, "lab-workspaces")}`,
+    "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+  ], {
+    cwd: ROOT, detached: true, stdio: ["ignore", log, log],
+    env: {
+      ...env,
+      JUPYTER_CONFIG_DIR: path.join(work, "jupyter-config"),
+      JUPYTER_RUNTIME_DIR: path.join(work, "jupyter-runtime"),
+    },
+  });
+  let exited = null;
+  child.on("exit", (code, signal) => { exited = signal ?? code; });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (exited !== null) {
+      throw new Error(`JupyterLab exited (${exited}) before it served; its log:\n${fs.readFileSync(logPath, "utf8")}`);
+    }
+    try {
+      const r = await fetch(`${base}/api/status`, { headers: { Authorization: `token ${token}` } });
+      if (r.ok) return { base, token, child, logPath };
+    } catch { /* not listening yet */ }
+    await sleep(500);
+  }
+  throw new Error(`JupyterLab did not answer on ${base} within 120 s; its log: ${logPath}`);
+}
+
+function stopLab(lab) {
+  if (lab?.child && lab.child.exitCode === null) {
+    try { process.kill(-lab.child.pid, "SIGTERM"); } catch { /* already gone */ }
+  }
+}
+
+// api calls JupyterLab's REST API.
+async function api(lab, method, route) {
+  const r = await fetch(`${lab.base}${route}`, { method, headers: { Authorization: `token ${lab.token}` } });
+  if (!r.ok) throw new Error(`${method} ${route}: HTTP ${r.status}`);
+  return r.status === 204 ? null : r.json();
+}
+
+// shutdownKernels stops the kernels the notebook started, so the next notebook has the CPU.
+async function shutdownKernels(lab) {
+  for (const s of await api(lab, "GET", "/api/sessions")) {
+    await api(lab, "DELETE", `/api/sessions/${s.id}`);
+  }
+}
+
+// waitFor polls fn until it returns a truthy value, or throws what describe() says after ms.
+async function waitFor(fn, ms, describe) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(await describe());
+    await sleep(500);
+  }
+}
+
+// cellStates reads each code cell's prompt ("[3]:", "[*]:", "[ ]:") in the notebook panel.
+function cellStates(panel) {
+  return panel.locator(".jp-CodeCell .jp-InputArea-prompt").evaluateAll((els) => els.map((e) => e.textContent.trim()));
+}
+
+// drawnPixels counts the canvas pixels of a chart that are neither transparent nor white,
+// and the distinct colours among them (the chart's lines and bars, not its background).
+function drawnPixels(chart) {
+  return chart.evaluate((el) => {
+    let drawn = 0;
+    const colours = new Set();
+    for (const c of el.querySelectorAll("canvas")) {
+      if (!c.width || !c.height) continue;
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] > 0 && !(d[i] > 245 && d[i + 1] > 245 && d[i + 2] > 245)) {
+          drawn++;
+          colours.add((d[i] >> 4) * 256 + (d[i + 1] >> 4) * 16 + (d[i + 2] >> 4));
+        }
+      }
+    }
+    return { canvases: el.querySelectorAll("canvas").length, drawn, colours: colours.size };
+  });
+}
+
+async function testNotebook(browser, lab, name, index, out, timeoutMs) {
+  const stem = name.replace(/\.ipynb$/, "");
+  const problems = [];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  try {
+    // A workspace of its own, reset: the page shows this notebook and nothing restored.
+    const url = `${lab.base}/lab/workspaces/advcnn-test-${index}/tree/${encodeURIComponent(name)}?reset&token=${lab.token}`;
+    await page.goto(url, { waitUntil: "domcontentloaded", timeout: 120_000 });
+    const panel = page.locator(".jp-NotebookPanel:visible").first();
+    await panel.waitFor({ timeout: 120_000 });
+    // The kernel is ready when the server has seen it idle with this page connected. (GoNB sends
+    // no status of its own before its first cell, so the status bar says "Unknown" till then.)
+    await waitFor(async () => {
+      const sessions = await api(lab, "GET", "/api/sessions");
+      const s = sessions.find((x) => x.path === name || x.path.endsWith("/" + name));
+      return s && s.kernel.execution_state === "idle" && s.kernel.connections > 0;
+    }, 120_000, async () => `the notebook's kernel did not start: sessions ${JSON.stringify(await api(lab, "GET", "/api/sessions"))}`);
+    // JupyterLab attaches the cells out of view a little later: wait for all of them.
+    const cells = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, name), "utf8")).cells
+      .filter((c) => c.cell_type === "code").length;
+    await waitFor(async () => (await cellStates(panel)).length === cells, 60_000,
+      async () => `the page shows ${(await cellStates(panel)).length} of the notebook's ${cells} code cells`);
+    await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
+    await page.locator(".lm-Menu-itemLabel", { hasText: /^Run All Cells$/ }).click();
+    // Run All queues every cell at once ("[*]"), then runs them in turn, each leaving a number.
+    await waitFor(async () => (await cellStates(panel)).some((p) => p.includes("*")), 30_000,
+      async () => "Run > Run All Cells started nothing");
+    await waitFor(async () => {
+      const states = await cellStates(panel);
+      return !states.some((p) => p.includes("*"));
+    }, timeoutMs, async () => `cells still running after ${timeoutMs / 1000} s: ${JSON.stringify(await cellStates(panel))}`);
+
+    const states = await cellStates(panel);
+    if (states.length !== cells) problems.push(`the page shows ${states.length} of the notebook's ${cells} code cells`);
+    const notRun = states.map((p, i) => (/\[\d+\]/.test(p) ? -1 : i)).filter((i) => i >= 0);
+    if (notRun.length) problems.push(`code cells ${notRun.join(", ")} of ${cells} did not run (a cell before them failed?)`);
+
+    // Errors that the cells show.
+    const shown = await panel.locator(".jp-CodeCell").evaluateAll((els, bad) => {
+      const re = new RegExp(bad);
+      const found = [];
+      els.forEach((cell, i) => {
+        const lines = [...cell.querySelectorAll(".jp-InputArea-editor .cm-line")].map((l) => l.textContent.trim());
+        const src = JSON.stringify(lines.find((l) => l && l !== "%%") ?? "");
+        for (const o of cell.querySelectorAll(".jp-OutputArea-output")) {
+          const mime = o.getAttribute("data-mime-type") ?? "";
+          const text = o.innerText ?? "";
+          if (/gonb-err/.test(o.innerHTML)) {
+            const msgs = text.split("\n").filter((l) => /\.go:\d+:\d+: |undefined: /.test(l));
+            found.push(`code cell ${i} (${src}) shows a Go compile error: ${(msgs.join("; ") || text).slice(0, 400)}`);
+          } else if (mime === "application/vnd.jupyter.stderr" && re.test(text)) {
+            found.push(`code cell ${i} (${src}) shows an error: ${text.slice(0, 600)}`);
+          }
+        }
+      });
+      return found;
+    }, BAD_STDERR.source);
+    problems.push(...shown);
+    // What the cells printed, kept beside the screenshots.
+    const printed = await panel.locator(".jp-CodeCell").evaluateAll((els) => els.map((cell, i) =>
+      `---- code cell ${i}\n` + [...cell.querySelectorAll(".jp-OutputArea-output")].map((o) => o.innerText).join("\n")).join("\n"));
+    fs.writeFileSync(path.join(out, `${stem}.outputs.txt`), printed);
+    const stdout = await panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"]').allTextContents();
+    if (!stdout.some((t) => BACKEND_LINE.test(t))) problems.push("no cell printed the backend line (backend.New's choice)");
+
+    // Charts: each has a canvas with drawn pixels (echarts animates for about a second).
+    const charts = panel.locator(".jp-OutputArea-output .advcnn-chart");
+    const n = await charts.count();
+    const shots = [];
+    for (let k = 0; k < n; k++) {
+      const chart = charts.nth(k);
+      await chart.scrollIntoViewIfNeeded();
+      let px;
+      try {
+        px = await waitFor(async () => {
+          const p = await drawnPixels(chart);
+          return p.drawn >= 2000 && p.colours >= 3 ? p : null;
+        }, 20_000, async () => {
+          const p = await drawnPixels(chart);
+          return `chart ${k + 1} of ${n} is blank: ${p.canvases} canvas(es), ${p.drawn} drawn pixels, ${p.colours} colours; it says: ` +
+            JSON.stringify((await chart.textContent()).trim().slice(0, 300));
+        });
+      } catch (e) {
+        problems.push(e.message);
+      }
+      await sleep(1200); // let the animation finish before the picture
+      const shot = path.join(out, `${stem}-chart-${k + 1}.png`);
+      await chart.screenshot({ path: shot });
+      shots.push(px ? `${path.basename(shot)} (${px.drawn} px drawn, ${px.colours} colours)` : `${path.basename(shot)} (blank)`);
+    }
+    if (n > 0) {
+      // The last chart as the student sees it: JupyterLab's page, scrolled to it.
+      await charts.nth(n - 1).evaluate((el) => el.scrollIntoView({ block: "center" }));
+      await sleep(500);
+      await page.screenshot({ path: path.join(out, `${stem}-lab.png`) });
+      shots.push(`${stem}-lab.png (JupyterLab's page at the last chart)`);
+    }
+    if (pageErrors.length) problems.push(`the page threw: ${pageErrors.slice(0, 3).join(" | ")}`);
+    return { problems, cells, charts: n, shots };
+  } catch (e) {
+    problems.push(e.message);
+    return { problems, cells: 0, charts: 0, shots: [] };
+  } finally {
+    if (problems.length) {
+      await page.screenshot({ path: path.join(out, `${stem}-page.png`), fullPage: false }).catch(() => {});
+    }
+    await context.close();
+    await shutdownKernels(lab).catch((e) => problems.push(`shutting down the kernel: ${e.message}`));
+  }
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const executablePath = findChromium();
+  if (!fs.existsSync(PYTHON)) {
+    console.error("JupyterLab is not installed in .venv: run `make setup`.");
+    process.exit(1);
+  }
+  const names = args.notebooks.length ? args.notebooks
+    : fs.readdirSync(NOTEBOOKS).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  if (!names.length) usage(`no notebooks in ${NOTEBOOKS}`);
+  for (const n of names) {
+    if (!fs.existsSync(path.join(NOTEBOOKS, n))) usage(`no such notebook: notebooks/${n}`);
+  }
+  const before = Object.fromEntries(names.map((n) => [n, sha256(path.join(NOTEBOOKS, n))]));
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "advcnn-lab-test-"));
+  const out = args.out ? path.resolve(args.out) : work;
+  fs.mkdirSync(out, { recursive: true });
+  const env = { ...process.env, GOMLX_NO_AUTO_INSTALL: "1" };
+  const quick = quickEnv();
+  for (const [k, v] of Object.entries(quick)) env[k] ??= v;
+  const settings = Object.keys(quick).map((k) => `${k}=${env[k]}`).join(" ");
+
+  const start = Date.now();
+  let lab, browser;
+  let failed = 0;
+  try {
+    lab = await startLab(work, env);
+    console.log(`JupyterLab at ${lab.base} (tools/lab.sh, log ${lab.logPath}); chromium ${executablePath}; ${settings}`);
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+    console.log(`browser ${browser.version()}; screenshots in ${out}`);
+    for (const [i, name] of names.entries()) {
+      const t = Date.now();
+      console.log(`---- ${name}`);
+      const r = await testNotebook(browser, lab, name, i + 1, out, args.timeout * 1000);
+      const secs = ((Date.now() - t) / 1000).toFixed(0);
+      for (const s of r.shots) console.log(`     ${s}`);
+      if (r.problems.length) {
+        failed++;
+        console.log(`FAIL ${name} after ${secs} s (page screenshot: ${path.join(out, name.replace(/\.ipynb$/, "-page.png"))})`);
+        for (const p of r.problems) console.log("  " + p.replace(/\n/g, "\n  "));
+      } else {
+        console.log(`ok   ${name} in ${secs} s: ${r.cells} code cells ran, ${r.charts} chart(s) drawn`);
+      }
+    }
+  } catch (e) {
+    failed = names.length;
+    console.log(`FAIL: ${e.message}`);
+  } finally {
+    await browser?.close();
+    stopLab(lab);
+  }
+  for (const n of names) {
+    if (sha256(path.join(NOTEBOOKS, n)) !== before[n]) {
+      failed++;
+      console.log(`FAIL notebooks/${n} changed while the test ran (its JupyterLab never saves: was it edited meanwhile?); ` +
+        `\`git diff notebooks/${n}\` shows how`);
+    }
+  }
+  console.log(`${names.length - Math.min(failed, names.length)} of ${names.length} notebook(s) passed in JupyterLab in ${((Date.now() - start) / 1000).toFixed(0)} s`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();
