@@ -135,7 +135,10 @@ async function startLab(work, env) {
   });
   let exited = null;
   child.on("exit", (code, signal) => { exited = signal ?? code; });
-  const base = `http://127.0.0.1:${port}`;
+  const lab = { base: `http://127.0.0.1:${port}`, token, child, logPath };
+  // Stop it if this test is interrupted.
+  for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => { stopLab(lab); process.exit(130); });
+  const base = lab.base;
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (exited !== null) {
@@ -143,10 +146,11 @@ async function startLab(work, env) {
     }
     try {
       const r = await fetch(`${base}/api/status`, { headers: { Authorization: `token ${token}` } });
-      if (r.ok) return { base, token, child, logPath };
+      if (r.ok) return lab;
     } catch { /* not listening yet */ }
     await sleep(500);
   }
+  stopLab(lab);
   throw new Error(`JupyterLab did not answer on ${base} within 120 s; its log: ${logPath}`);
 }
 
@@ -301,7 +305,7 @@ async function testNotebook(browser, lab, name, index, out, timeoutMs) {
     }
     if (n > 0) {
       // The last chart as the student sees it: JupyterLab's page, scrolled to it.
-      await charts.nth(n - 1).evaluate((el) => el.scrollIntoView({ block: "center" }));
+      await charts.nth(n - 1).evaluate((el) => el.scrollIntoView({ block: "start" }));
       await sleep(500);
       await page.screenshot({ path: path.join(out, `${stem}-lab.png`) });
       shots.push(`${stem}-lab.png (JupyterLab's page at the last chart)`);
