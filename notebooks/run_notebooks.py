@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Execute the lesson's notebooks headless and fail if any cell fails.
 
-    .venv/bin/python notebooks/run_notebooks.py              # all notebooks, quick settings
+    .venv/bin/python notebooks/run_notebooks.py              # all notebooks, short settings
     .venv/bin/python notebooks/run_notebooks.py 02-inception.ipynb --out /tmp/executed
     .venv/bin/python notebooks/run_notebooks.py --full       # the real lesson: 10 epochs on all images
 
@@ -37,7 +37,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent
 
-QUICK_ENV = {
+SHORT_ENV = {
     "ADVCNN_EPOCHS": "1",
     "ADVCNN_TRAIN_LIMIT": "3000",
     "ADVCNN_TEST_LIMIT": "1000",
@@ -155,11 +155,11 @@ def main():
     ap.add_argument("notebooks", nargs="*", help="notebook file names in notebooks/ (default: all NN-*.ipynb)")
     ap.add_argument("--out", help="folder for the executed copies (default: a new temporary folder)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds a single cell may run (default 1800)")
-    ap.add_argument("--full", action="store_true", help="don't set the quick environment variables")
+    ap.add_argument("--full", action="store_true", help="don't set the short settings' environment variables")
     args = ap.parse_args()
 
     if not args.full:
-        for k, v in QUICK_ENV.items():
+        for k, v in SHORT_ENV.items():
             os.environ.setdefault(k, v)
     os.environ.setdefault("GOMLX_NO_AUTO_INSTALL", "1")
 
@@ -169,7 +169,7 @@ def main():
         return 1
     out_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="advcnn-notebooks-"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = " ".join(f"{k}={os.environ[k]}" for k in QUICK_ENV if k in os.environ)
+    settings = " ".join(f"{k}={os.environ[k]}" for k in SHORT_ENV if k in os.environ)
     print(f"executing {len(names)} notebook(s) with {settings or 'the full settings'}; executed copies in {out_dir}", flush=True)
 
     failed = 0

@@ -19,7 +19,7 @@
 // and saves a screenshot of each chart, one of JupyterLab's page at the last
 // chart, one of the page when a check fails, and the text the cells printed
 // (NN-name.outputs.txt), in the output folder. The
-// trainings use the short settings of notebooks/run_notebooks.py (QUICK_ENV
+// trainings use the short settings of notebooks/run_notebooks.py (SHORT_ENV
 // there), unless they are already set.
 //
 // The committed notebooks are never written: the test's JupyterLab runs with
@@ -84,9 +84,9 @@ function findChromium() {
   process.exit(1);
 }
 
-// quickEnv is QUICK_ENV from notebooks/run_notebooks.py: one definition of the short settings.
-function quickEnv() {
-  const code = "import json, sys; sys.path.insert(0, 'notebooks'); import run_notebooks; print(json.dumps(run_notebooks.QUICK_ENV))";
+// shortEnv is SHORT_ENV from notebooks/run_notebooks.py: one definition of the short settings.
+function shortEnv() {
+  const code = "import json, sys; sys.path.insert(0, 'notebooks'); import run_notebooks; print(json.dumps(run_notebooks.SHORT_ENV))";
   return JSON.parse(execFileSync(PYTHON, ["-c", code], { cwd: ROOT, encoding: "utf8" }));
 }
 
@@ -343,9 +343,9 @@ async function main() {
   const out = args.out ? path.resolve(args.out) : work;
   fs.mkdirSync(out, { recursive: true });
   const env = { ...process.env, GOMLX_NO_AUTO_INSTALL: "1" };
-  const quick = quickEnv();
-  for (const [k, v] of Object.entries(quick)) env[k] ??= v;
-  const settings = Object.keys(quick).map((k) => `${k}=${env[k]}`).join(" ");
+  const short = shortEnv();
+  for (const [k, v] of Object.entries(short)) env[k] ??= v;
+  const settings = Object.keys(short).map((k) => `${k}=${env[k]}`).join(" ");
 
   const start = Date.now();
   let lab, browser;
