@@ -53,6 +53,8 @@ test: setup browser
 	$(VENV)/bin/python notebooks/run_notebooks.py
 	$(call step,"notebooks in JupyterLab, run from the menu in chromium (short trainings)")
 	node tools/browser/lab-test.mjs
+	$(call step,"the browser test catches errors and blank charts (its broken notebooks in tools/browser/testdata)")
+	node tools/browser/lab-test.mjs --self-check
 	$(call step,"notebooks are committed without outputs")
 	$(VENV)/bin/python -c 'import json,sys; bad=[n for n in sys.argv[1:] if any(c.get("outputs") or c.get("execution_count") for c in json.load(open(n))["cells"] if c["cell_type"]=="code")]; sys.exit("clear the outputs of: "+" ".join(bad) if bad else 0)' notebooks/*.ipynb
 

@@ -3,6 +3,7 @@
 //   node tools/browser/lab-test.mjs                       # every notebooks/NN-*.ipynb
 //   node tools/browser/lab-test.mjs 02-inception.ipynb    # one notebook
 //   node tools/browser/lab-test.mjs --out /tmp/shots      # keep screenshots and logs there
+//   node tools/browser/lab-test.mjs --self-check          # the checks catch what they should
 //
 // It starts JupyterLab with tools/lab.sh, as `make lab` does, on a free port with
 // a token of its own, and opens each notebook in Debian's chromium, driven by
@@ -26,6 +27,10 @@
 // its own settings (autosave off), workspaces and configuration folders, and the
 // test fails if a notebook's bytes changed. The exit status is 0 only if every
 // notebook passed.
+//
+// --self-check runs the broken notebooks of tools/browser/testdata instead, each
+// naming in its metadata (advcnn_expected_failures) the problems the test must
+// report; it passes only if every one of them is reported.
 
 import { spawn, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -38,7 +43,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const NOTEBOOKS = path.join(ROOT, "notebooks");
+const SELF_CHECK_DIR = "tools/browser/testdata";
 const PYTHON = path.join(ROOT, ".venv/bin/python");
 
 // The flags that let chromium run headless in a container, offline.
@@ -54,15 +59,16 @@ const BACKEND_LINE = /(^|\n)backend \S+.*: /;
 
 function usage(msg) {
   if (msg) console.error(msg);
-  console.error("usage: node tools/browser/lab-test.mjs [--out DIR] [--timeout SECONDS] [NN-name.ipynb ...]");
+  console.error("usage: node tools/browser/lab-test.mjs [--out DIR] [--timeout SECONDS] [--self-check] [NN-name.ipynb ...]");
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const a = { out: "", timeout: 900, notebooks: [] };
+  const a = { out: "", timeout: 900, selfCheck: false, notebooks: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out") a.out = argv[++i] ?? usage("--out needs a folder");
     else if (argv[i] === "--timeout") a.timeout = Number(argv[++i]);
+    else if (argv[i] === "--self-check") a.selfCheck = true;
     else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
     else a.notebooks.push(path.basename(argv[i]));
   }
@@ -110,7 +116,7 @@ function writeJSON(file, value) {
 }
 
 // startLab starts tools/lab.sh with folders of its own and waits until the server answers.
-async function startLab(work, env) {
+async function startLab(work, env, dir) {
   const port = await freePort();
   const token = crypto.randomBytes(24).toString("hex");
   const settings = path.join(work, "lab-settings");
@@ -129,6 +135,7 @@ async function startLab(work, env) {
     cwd: ROOT, detached: true, stdio: ["ignore", log, log],
     env: {
       ...env,
+      ADVCNN_LAB_ROOT: dir,
       JUPYTER_CONFIG_DIR: path.join(work, "jupyter-config"),
       JUPYTER_RUNTIME_DIR: path.join(work, "jupyter-runtime"),
     },
@@ -210,7 +217,7 @@ function drawnPixels(chart) {
   });
 }
 
-async function testNotebook(browser, lab, name, index, out, timeoutMs) {
+async function testNotebook(browser, lab, dir, name, index, out, timeoutMs) {
   const stem = name.replace(/\.ipynb$/, "");
   const problems = [];
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -231,7 +238,7 @@ async function testNotebook(browser, lab, name, index, out, timeoutMs) {
       return s && s.kernel.execution_state === "idle" && s.kernel.connections > 0;
     }, 120_000, async () => `the notebook's kernel did not start: sessions ${JSON.stringify(await api(lab, "GET", "/api/sessions"))}`);
     // JupyterLab attaches the cells out of view a little later: wait for all of them.
-    const cells = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, name), "utf8")).cells
+    const cells = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")).cells
       .filter((c) => c.cell_type === "code").length;
     await waitFor(async () => (await cellStates(panel)).length === cells, 60_000,
       async () => `the page shows ${(await cellStates(panel)).length} of the notebook's ${cells} code cells`);
@@ -331,13 +338,15 @@ async function main() {
     console.error("JupyterLab is not installed in .venv: run `make setup`.");
     process.exit(1);
   }
+  const rel = args.selfCheck ? SELF_CHECK_DIR : "notebooks";
+  const dir = path.join(ROOT, rel);
   const names = args.notebooks.length ? args.notebooks
-    : fs.readdirSync(NOTEBOOKS).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
-  if (!names.length) usage(`no notebooks in ${NOTEBOOKS}`);
+    : fs.readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  if (!names.length) usage(`no notebooks in ${rel}`);
   for (const n of names) {
-    if (!fs.existsSync(path.join(NOTEBOOKS, n))) usage(`no such notebook: notebooks/${n}`);
+    if (!fs.existsSync(path.join(dir, n))) usage(`no such notebook: ${rel}/${n}`);
   }
-  const before = Object.fromEntries(names.map((n) => [n, sha256(path.join(NOTEBOOKS, n))]));
+  const before = Object.fromEntries(names.map((n) => [n, sha256(path.join(dir, n))]));
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "advcnn-lab-test-"));
   const out = args.out ? path.resolve(args.out) : work;
@@ -351,17 +360,28 @@ async function main() {
   let lab, browser;
   let failed = 0;
   try {
-    lab = await startLab(work, env);
-    console.log(`JupyterLab at ${lab.base} (tools/lab.sh, log ${lab.logPath}); chromium ${executablePath}; ${settings}`);
+    lab = await startLab(work, env, rel);
+    console.log(`JupyterLab on ${rel}/ at ${lab.base} (tools/lab.sh, log ${lab.logPath}); chromium ${executablePath}; ${settings}`);
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
     console.log(`browser ${browser.version()}; screenshots in ${out}`);
     for (const [i, name] of names.entries()) {
       const t = Date.now();
       console.log(`---- ${name}`);
-      const r = await testNotebook(browser, lab, name, i + 1, out, args.timeout * 1000);
+      const r = await testNotebook(browser, lab, dir, name, i + 1, out, args.timeout * 1000);
       const secs = ((Date.now() - t) / 1000).toFixed(0);
       for (const s of r.shots) console.log(`     ${s}`);
-      if (r.problems.length) {
+      if (args.selfCheck) {
+        // A broken notebook passes the self-check when every problem it was made for is reported.
+        const expected = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")).metadata.advcnn_expected_failures ?? [];
+        const missed = expected.filter((e) => !r.problems.some((p) => p.includes(e)));
+        if (!expected.length || missed.length) {
+          failed++;
+          console.log(`FAIL ${name} after ${secs} s: the test did not report ${JSON.stringify(expected.length ? missed : "(no advcnn_expected_failures in its metadata)")}; it reported:`);
+        } else {
+          console.log(`ok   ${name} in ${secs} s: the test reported what it should:`);
+        }
+        for (const p of r.problems) console.log("  " + p.replace(/\n/g, "\n  "));
+      } else if (r.problems.length) {
         failed++;
         console.log(`FAIL ${name} after ${secs} s (page screenshot: ${path.join(out, name.replace(/\.ipynb$/, "-page.png"))})`);
         for (const p of r.problems) console.log("  " + p.replace(/\n/g, "\n  "));
@@ -377,13 +397,14 @@ async function main() {
     stopLab(lab);
   }
   for (const n of names) {
-    if (sha256(path.join(NOTEBOOKS, n)) !== before[n]) {
+    if (sha256(path.join(dir, n)) !== before[n]) {
       failed++;
-      console.log(`FAIL notebooks/${n} changed while the test ran (its JupyterLab never saves: was it edited meanwhile?); ` +
-        `\`git diff notebooks/${n}\` shows how`);
+      console.log(`FAIL ${rel}/${n} changed while the test ran (its JupyterLab never saves: was it edited meanwhile?); ` +
+        `\`git diff ${rel}/${n}\` shows how`);
     }
   }
-  console.log(`${names.length - Math.min(failed, names.length)} of ${names.length} notebook(s) passed in JupyterLab in ${((Date.now() - start) / 1000).toFixed(0)} s`);
+  const what = args.selfCheck ? "broken notebook(s) reported as they should be" : "notebook(s) passed in JupyterLab";
+  console.log(`${names.length - Math.min(failed, names.length)} of ${names.length} ${what} in ${((Date.now() - start) / 1000).toFixed(0)} s`);
   process.exit(failed ? 1 : 0);
 }
 
