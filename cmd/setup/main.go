@@ -5,6 +5,7 @@
 //	go run ./cmd/setup mnist [-data data] [-download]   # the four MNIST files, verified
 //	go run ./cmd/setup xla                              # XLA's CPU PJRT plugin
 //	go run ./cmd/setup cuda                             # XLA's CUDA PJRT plugin, only with an NVIDIA GPU
+//	go run ./cmd/setup cuda -plugin cuda12|cuda13       # that CUDA plugin, with or without a GPU (images)
 package main
 
 import (
@@ -30,7 +31,7 @@ func main() {
 	case "xla":
 		err = withPluginDir(func(dir string) error { return backend.InstallCPUPlugin(os.Stdout, dir, ".tools/wheels") })
 	case "cuda":
-		err = withPluginDir(func(dir string) error { return backend.InstallCUDAPlugin(os.Stdout, dir) })
+		err = setupCUDA(args)
 	default:
 		err = fmt.Errorf("unknown step %q: use mnist, xla or cuda", step)
 	}
@@ -46,6 +47,22 @@ func withPluginDir(fn func(dir string) error) error {
 		return err
 	}
 	return fn(dir)
+}
+
+// setupCUDA installs the CUDA plugin that fits the driver, when there is an
+// NVIDIA GPU, or, with -plugin, the named one without looking for a GPU.
+func setupCUDA(args []string) error {
+	fs := flag.NewFlagSet("cuda", flag.ContinueOnError)
+	plugin := fs.String("plugin", "", "install this plugin (cuda12 or cuda13) without detecting a GPU, as an image build does")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withPluginDir(func(dir string) error {
+		if *plugin != "" {
+			return backend.InstallCUDAPluginAs(os.Stdout, dir, *plugin)
+		}
+		return backend.InstallCUDAPlugin(os.Stdout, dir)
+	})
 }
 
 // setupMNIST puts the four canonical MNIST files in the data folder, from the

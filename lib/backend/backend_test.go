@@ -84,6 +84,20 @@ func TestCUDAPluginFor(t *testing.T) {
 	}
 }
 
+func TestInstallCUDAPluginAsRefusesUnknownNames(t *testing.T) {
+	for _, name := range []string{"", "cpu", "cuda", "cuda11", "CUDA12"} {
+		dir := t.TempDir()
+		var out strings.Builder
+		err := InstallCUDAPluginAs(&out, dir, name)
+		if err == nil || !strings.Contains(err.Error(), "cuda12") {
+			t.Errorf("InstallCUDAPluginAs(%q) = %v, want an error naming the valid plugins", name, err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 || out.Len() != 0 {
+			t.Errorf("InstallCUDAPluginAs(%q) touched %s or printed %q before refusing", name, dir, out.String())
+		}
+	}
+}
+
 func TestExtractVerified(t *testing.T) {
 	dir := t.TempDir()
 	payload := []byte("not really a plugin, but bytes to check")

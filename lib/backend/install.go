@@ -227,7 +227,19 @@ func InstallCUDAPlugin(w io.Writer, dir string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "CUDA plugin: driver supports CUDA %s, installing %s %s from PyPI with go-xla's installer\n", driver, plugin, CUDAPluginVersion)
+	fmt.Fprintf(w, "CUDA plugin: driver supports CUDA %s\n", driver)
+	return InstallCUDAPluginAs(w, dir, plugin)
+}
+
+// InstallCUDAPluginAs installs the CUDA PJRT plugin named plugin, "cuda12" or
+// "cuda13", into dir without looking for a GPU or a driver: for images, which
+// are built where no driver is visible. Like InstallCUDAPlugin it uses go-xla's
+// installer, which takes the plugin and its NVIDIA libraries from PyPI.
+func InstallCUDAPluginAs(w io.Writer, dir, plugin string) error {
+	if plugin != "cuda12" && plugin != "cuda13" {
+		return fmt.Errorf("unknown CUDA plugin %q: use cuda12 for CUDA 12 drivers or cuda13 for CUDA 13 drivers", plugin)
+	}
+	fmt.Fprintf(w, "CUDA plugin: installing %s %s from PyPI with go-xla's installer\n", plugin, CUDAPluginVersion)
 	return installer.CudaInstall(plugin, CUDAPluginVersion, dir, true, installer.Normal)
 }
 
