@@ -7,6 +7,8 @@
 #   make doctor   say what works and what to do about what doesn't
 #   make bench    benchmarks (speed figures quoted in the README)
 #   make plots    redraw plots/*.png from the committed histories (needs Debian's chromium)
+#   make image    build the teaching image (docker when a daemon answers, otherwise podman)
+#   make image-test  build the image from nothing here (as root) and check it runs
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -30,7 +32,7 @@ BROWSER_DEPS      := tools/browser/node_modules/.package-lock.json
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup lab test doctor bench plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium
+.PHONY: help setup lab test doctor bench plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium image image-test
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -148,3 +150,24 @@ warm-cache:
 	$(call step,"warming the Go build cache")
 	go build ./lib/... ./cmd/...
 	go test -count=1 -run '^$$' ./lib/... >/dev/null
+
+# The teaching image (docker/Dockerfile; README "Teaching with the image").
+# - XLA_PLUGIN=cuda12|cuda13   the GPU variant, with that CUDA plugin
+# - BASE_IMAGE=...             another Go base image than golang:1.26-bookworm
+# - BUILD_CA=file              a CA bundle given to the build as a secret, never stored in the image
+# - IMAGE_BUILD_FLAGS=...      more flags for the engine's build
+XLA_PLUGIN        ?= cpu
+IMAGE             ?= advanced-cnn:$(XLA_PLUGIN)
+BASE_IMAGE        ?= golang:1.26-bookworm
+BUILD_CA          ?=
+IMAGE_BUILD_FLAGS ?=
+comma             := ,
+ENGINE            ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+image:
+	$(call step,"$(IMAGE) with $(ENGINE)")
+	$(if $(filter docker,$(ENGINE)),DOCKER_BUILDKIT=1) $(ENGINE) build $(if $(filter podman,$(ENGINE)),--format docker) \
+		$(IMAGE_BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg XLA_PLUGIN=$(XLA_PLUGIN) \
+		$(if $(BUILD_CA),--secret id=ca$(comma)src=$(BUILD_CA)) -f docker/Dockerfile -t $(IMAGE) .
+
+image-test:
+	docker/image-test.sh
