@@ -168,6 +168,13 @@ podman run --pull never --rm -v "$volume:/home/jovyan/advanced-cnn/notebooks" "$
 	grep -q 'my own notes' notebooks/student-work.ipynb \
 	|| fail "the notebook saved in the volume is gone after the container was removed"
 ok "a notebook saved through JupyterLab into the volume is still there after the container was removed"
+seed=$(mktemp -d "$W/bind-XXXX")
+chown 1000:100 "$seed"
+podman run --pull never --rm -v "$seed:/home/jovyan/advanced-cnn/notebooks" "$IMAGE" start-notebook.sh --version >/dev/null
+[[ -f $seed/01-one-by-one-convolution.ipynb && -f $seed/gonb-module.sh ]] \
+	|| fail "an empty folder bind-mounted over notebooks/ did not get the lesson's notebooks"
+rm -rf "$seed"
+ok "an empty folder bind-mounted over notebooks/ gets the lesson's notebooks at the first start"
 lap "token, uid, doctor, volume checks"
 
 step "notebook 01 in a container with --network none, short settings"
