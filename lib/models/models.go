@@ -110,10 +110,15 @@ func Names() []string {
 }
 
 // ByName returns the model called name, or an error listing the known ones.
+// Besides the lesson's nets (Names), "plain-N" and "residual-N" are the deep
+// nets PlainNet(N) and DeepResidualNet(N) of notebook 04.
 func ByName(name string) (Spec, error) {
+	if s, ok, err := deepSpec(name); ok {
+		return s, err
+	}
 	s, ok := specs[name]
 	if !ok {
-		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q", name, Names())
+		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q, or plain-N or residual-N", name, Names())
 	}
 	return s, nil
 }
