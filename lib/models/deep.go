@@ -47,7 +47,7 @@ func PlainNet(depth int) (Fn, error) {
 	return func(scope *model.Scope, x *Node) *Node {
 		x = deepStem(scope, x)
 		for i := 1; i <= depth; i++ {
-			x = activation.Relu(nn.Conv2D(scope.In(fmt.Sprintf("conv%02d", i)), x, DeepChannels, 3, 1))
+			x = activation.Relu(nn.Conv2D(scope.In("conv%02d", i), x, DeepChannels, 3, 1))
 		}
 		return deepHead(scope, x)
 	}, nil
@@ -65,7 +65,7 @@ func DeepResidualNet(depth int) (Fn, error) {
 	return func(scope *model.Scope, x *Node) *Node {
 		x = deepStem(scope, x)
 		for i := 1; i <= depth/2; i++ {
-			x = ResidualBlock(scope.In(fmt.Sprintf("block%02d", i)), x)
+			x = ResidualBlock(scope.In("block%02d", i), x)
 		}
 		return deepHead(scope, x)
 	}, nil
