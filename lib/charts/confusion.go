@@ -47,10 +47,9 @@ func ConfusionMatrix(c *training.Confusion, o ConfusionOptions) (*Figure, error)
 	if o.Title == "" {
 		o.Title = "Confusion matrix"
 	}
-	wrong := c.Total()
+	wrong := c.Total() - c.Right()
 	worst := 0
 	for t := range 10 {
-		wrong -= c.Counts[t][t]
 		for p := range 10 {
 			if t != p {
 				worst = max(worst, c.Counts[t][p])

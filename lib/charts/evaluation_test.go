@@ -2,11 +2,15 @@ package charts
 
 import (
 	"encoding/json"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/bottleneck"
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -210,6 +214,91 @@ func TestUnquoteFunctions(t *testing.T) {
 	for _, tc := range tests {
 		if got := unquoteFunctions(tc.in); got != tc.want {
 			t.Errorf("unquoteFunctions(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestMistakesAndBranchMaps(t *testing.T) {
+	d := &mnist.Dataset{N: 3, Images: make([]float32, 3*784), Labels: []int32{4, 7, 9}}
+	for i := range d.Images {
+		d.Images[i] = float32(i % 5)
+	}
+	g, err := Mistakes(d, []training.Mistake{{Index: 0, Label: 4, Pred: 9}, {Index: 2, Label: 9, Pred: 4}}, "mistakes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := g.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s, "4 → 9") || !strings.Contains(s, "9 → 4") || strings.Count(s, "<img ") != 2 {
+		t.Errorf("mistakes grid lacks its two captioned images")
+	}
+	if _, err := Mistakes(d, []training.Mistake{{Index: 5}}, ""); err == nil {
+		t.Error("a mistake beyond the dataset: no error")
+	}
+	maps := [][]models.FeatureMap{
+		{{Pixels: make([]float32, 144), Width: 12, Height: 12}},
+		{{Pixels: make([]float32, 144), Width: 12, Height: 12}, {Pixels: make([]float32, 144), Width: 12, Height: 12}},
+	}
+	g, err = BranchMaps(d, 1, maps, []string{"1x1", "5x5"}, "branches")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = g.HTML(); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"the digit (7)", "1x1 branch: 1 maps", "5x5 branch: 2 maps"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("branch maps lack %q", w)
+		}
+	}
+	if n := strings.Count(s, "<img "); n != 4 {
+		t.Errorf("%d images, want the digit and 3 maps", n)
+	}
+	if _, err := BranchMaps(d, 1, maps, []string{"1x1"}, ""); err == nil {
+		t.Error("fewer names than branches: no error")
+	}
+}
+
+func TestBottleneckCount(t *testing.T) {
+	tests := []struct {
+		width int
+		want  []string
+	}{
+		{16, []string{"A 16-channel bottleneck: 9.68x fewer multiplications", "120,422,400", "12,443,648", "120.42", "2.41", "10.04", "1x1 to 16, then 5x5"}},
+		{192, []string{"A 192-channel bottleneck: 1.24x more multiplications", "28.9"}},
+	}
+	for _, tc := range tests {
+		fig, err := BottleneckCount(bottleneck.WithWidth(tc.width))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := fig.Option()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(s, w) {
+				t.Errorf("width %d: chart lacks %q", tc.width, w)
+			}
+		}
+	}
+	for _, w := range []int{0, -1, 193} {
+		if _, err := BottleneckCount(bottleneck.WithWidth(w)); err == nil {
+			t.Errorf("width %d: no error", w)
+		}
+	}
+}
+
+// Outside a notebook the explorer draws nothing but checks its charts.
+func TestBottleneckExplorerOptions(t *testing.T) {
+	if err := BottleneckExplorer(io.Discard, ExplorerOptions{}); err != nil {
+		t.Errorf("default explorer: %v", err)
+	}
+	for _, o := range []ExplorerOptions{{Width: 300}, {Fallback: []int{8, 0}}} {
+		if err := BottleneckExplorer(io.Discard, o); err == nil {
+			t.Errorf("explorer %+v: no error", o)
 		}
 	}
 }

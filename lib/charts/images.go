@@ -13,6 +13,10 @@ import (
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 // Image is one grey-scale picture of an ImageGrid: a digit or a feature map.
@@ -141,4 +145,50 @@ func DisplayImages(grids ...*ImageGrid) error {
 	gonbui.DisplayHTML(b.String())
 	gonbui.Sync()
 	return gonbui.Error()
+}
+
+// digitPixels returns image i of d (28x28 values).
+func digitPixels(d *mnist.Dataset, i int) []float32 {
+	const pixels = mnist.Rows * mnist.Cols
+	return d.Images[i*pixels : (i+1)*pixels]
+}
+
+// Mistakes draws the misclassified test images m of d, in rows of 10, each
+// captioned with its true and predicted digit.
+func Mistakes(d *mnist.Dataset, m []training.Mistake, title string) (*ImageGrid, error) {
+	if d == nil || len(m) == 0 {
+		return nil, errors.New("charts: no mistakes to draw")
+	}
+	g := ImageGroup{Columns: 10, Scale: 2}
+	for _, x := range m {
+		if x.Index < 0 || x.Index >= d.N {
+			return nil, fmt.Errorf("charts: mistake at image %d of a dataset of %d", x.Index, d.N)
+		}
+		g.Images = append(g.Images, Image{Pixels: digitPixels(d, x.Index), Width: mnist.Cols, Height: mnist.Rows,
+			Caption: fmt.Sprintf("%d → %d", x.Label, x.Pred)})
+	}
+	return &ImageGrid{Title: title, Subtitle: "Test images the net got wrong, captioned true digit → predicted digit.", Groups: []ImageGroup{g}}, nil
+}
+
+// BranchMaps draws digit image i of d beside the feature maps of each
+// branch (maps[b], named names[b]), each map stretched to its own range of
+// values: black its smallest, white its largest.
+func BranchMaps(d *mnist.Dataset, i int, maps [][]models.FeatureMap, names []string, title string) (*ImageGrid, error) {
+	if d == nil || i < 0 || i >= d.N {
+		return nil, fmt.Errorf("charts: no image %d to draw", i)
+	}
+	if len(maps) == 0 || len(maps) != len(names) {
+		return nil, fmt.Errorf("charts: %d groups of feature maps for %d names", len(maps), len(names))
+	}
+	groups := []ImageGroup{{Title: fmt.Sprintf("the digit (%d)", d.Labels[i]), Scale: 4,
+		Images: []Image{{Pixels: digitPixels(d, i), Width: mnist.Cols, Height: mnist.Rows}}}}
+	for b, group := range maps {
+		g := ImageGroup{Title: fmt.Sprintf("%s branch: %d maps", names[b], len(group)), Columns: 4, Scale: 4}
+		for _, m := range group {
+			g.Images = append(g.Images, Image{Pixels: m.Pixels, Width: m.Width, Height: m.Height})
+		}
+		groups = append(groups, g)
+	}
+	return &ImageGrid{Title: title, Subtitle: "Each small square is one channel of a branch's output, 12x12, black its smallest value, white its largest.",
+		Groups: groups}, nil
 }

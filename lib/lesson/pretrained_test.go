@@ -132,3 +132,23 @@ func TestPretrainedCommitted(t *testing.T) {
 		}
 	}
 }
+
+func TestEvaluate(t *testing.T) {
+	b := backendtest.Get(t, "go")
+	dir, _ := exportedRun(t, b, "resnet")
+	net, err := pretrainedIn(b, dir, "resnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := noise(30)
+	e, err := Evaluate(b, net.Store, net.Spec.Build, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Pred) != 30 || e.Confusion.Total() != 30 {
+		t.Fatalf("%d predictions, %d counted; want 30", len(e.Pred), e.Confusion.Total())
+	}
+	if err := e.Show("residual net", 12); err != nil {
+		t.Errorf("Show: %v", err)
+	}
+}

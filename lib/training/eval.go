@@ -88,14 +88,19 @@ func (c *Confusion) Total() int {
 	return n
 }
 
-// Accuracy is the share of images on the diagonal (0 when there are none).
-func (c *Confusion) Accuracy() float64 {
+// Right is the number of images classified right: the diagonal.
+func (c *Confusion) Right() int {
 	right := 0
 	for d := range c.Counts {
 		right += c.Counts[d][d]
 	}
+	return right
+}
+
+// Accuracy is the share of images on the diagonal (0 when there are none).
+func (c *Confusion) Accuracy() float64 {
 	if n := c.Total(); n > 0 {
-		return float64(right) / float64(n)
+		return float64(c.Right()) / float64(n)
 	}
 	return 0
 }
