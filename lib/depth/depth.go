@@ -88,7 +88,12 @@ func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset,
 	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return r, err
 	}
-	if r.Init, err = training.GradientNorms(backend, store, spec.Build, trainSet, o.GradientBatch); err != nil {
+	probe, err := training.NewGradientProbe(backend, store, spec.Build)
+	if err != nil {
+		return r, err
+	}
+	defer probe.Close()
+	if r.Init, err = probe.Norms(trainSet, o.GradientBatch); err != nil {
 		return r, err
 	}
 	hooks := o.Hooks
@@ -108,7 +113,7 @@ func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset,
 	}
 	final, _ := h.Final()
 	r.TestAccuracy = final.TestAccuracy
-	if r.Trained, err = training.GradientNorms(backend, store, spec.Build, trainSet, o.GradientBatch); err != nil {
+	if r.Trained, err = probe.Norms(trainSet, o.GradientBatch); err != nil {
 		return r, err
 	}
 	r.Seconds = time.Since(start).Seconds()

@@ -134,39 +134,31 @@ type LayerGradient struct {
 	Norm float64
 }
 
-// GradientNorms computes, for one batch (images [n, 1, 28, 28] as in a
-// Dataset, the first n of data), the L2 norm of the gradient of the mean
-// cross-entropy loss with respect to each layer's weight (the variables
-// named "weight"), in the order the net creates them: input side first.
-// Weights missing from store are initialised as the net's layers do, so on
-// a fresh store (seeded with SetRNGStateFromSeed) it measures the untrained
-// net. The weights are not changed.
-func GradientNorms(backend compute.Backend, store *model.Store, build models.Fn, data *mnist.Dataset, n int) (norms []LayerGradient, err error) {
+// GradientProbe measures the gradient norms of a net's layers (see
+// GradientNorms) with the weights that its store holds at each call: build
+// it once, then call Norms before and after training, without compiling
+// the graph again.
+type GradientProbe struct {
+	exec   *model.Exec
+	layers []string
+}
+
+// NewGradientProbe prepares the measurement for the net build on store.
+func NewGradientProbe(backend compute.Backend, store *model.Store, build models.Fn) (*GradientProbe, error) {
 	if build == nil || store == nil {
-		return nil, fmt.Errorf("GradientNorms needs a model function and a store")
+		return nil, fmt.Errorf("a gradient probe needs a model function and a store")
 	}
-	if err := checkDataset("dataset", data); err != nil {
-		return nil, err
-	}
-	if n < 1 || n > data.N {
-		return nil, fmt.Errorf("gradient norms: batch of %d images asked for, the dataset has %d", n, data.N)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("gradient norms: %v", r)
-		}
-	}()
-	var layers []string
+	p := &GradientProbe{}
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x, labels *Node) *Node {
 		logits := build(scope, x)
 		meanLoss := loss.SparseCategoricalCrossEntropyLogits([]*Node{labels}, []*Node{logits})
 		g := x.Graph()
 		var vars []*Node
-		layers = layers[:0]
+		p.layers = p.layers[:0]
 		for v := range scope.IterVariables() {
 			if v.Trainable && v.InUseByGraph(g) && v.Name() == "weight" {
 				vars = append(vars, v.ValueGraph(g))
-				layers = append(layers, strings.TrimSuffix(v.Path(), "/weight"))
+				p.layers = append(p.layers, strings.TrimSuffix(v.Path(), "/weight"))
 			}
 		}
 		if len(vars) == 0 {
@@ -182,23 +174,56 @@ func GradientNorms(backend compute.Backend, store *model.Store, build models.Fn,
 	if err != nil {
 		return nil, err
 	}
-	defer exec.Finalize()
+	p.exec = exec
+	return p, nil
+}
+
+// Norms computes, for the first n images of data as one batch, the L2 norm
+// of the gradient of the mean cross-entropy loss with respect to each
+// layer's weight (the variables named "weight"), in the order the net
+// creates them: input side first. Weights missing from the store are
+// initialised as the net's layers do, so on a fresh store (seeded with
+// SetRNGStateFromSeed) it measures the untrained net. No weight changes.
+func (p *GradientProbe) Norms(data *mnist.Dataset, n int) (norms []LayerGradient, err error) {
+	if err := checkDataset("dataset", data); err != nil {
+		return nil, err
+	}
+	if n < 1 || n > data.N {
+		return nil, fmt.Errorf("gradient norms: batch of %d images asked for, the dataset has %d", n, data.N)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("gradient norms: %v", r)
+		}
+	}()
 	for b, err := range (&batches{name: "gradients", data: data, size: n}).Iter() {
 		if err != nil {
 			return nil, err
 		}
-		out, err := exec.Exec(b.Inputs[0], b.Labels[0])
+		out, err := p.exec.Exec(b.Inputs[0], b.Labels[0])
 		if err != nil {
 			return nil, fmt.Errorf("gradient norms: %w", err)
 		}
-		values := tensors.MustCopyFlatData[float64](out[0])
-		for i, v := range values {
+		for i, v := range tensors.MustCopyFlatData[float64](out[0]) {
 			if math.IsNaN(v) {
-				return nil, fmt.Errorf("gradient norms: the gradient of %s is not a number", layers[i])
+				return nil, fmt.Errorf("gradient norms: the gradient of %s is not a number", p.layers[i])
 			}
-			norms = append(norms, LayerGradient{Layer: layers[i], Norm: v})
+			norms = append(norms, LayerGradient{Layer: p.layers[i], Norm: v})
 		}
 		break // one batch: the first n images
 	}
 	return norms, nil
+}
+
+// Close frees the compiled graph.
+func (p *GradientProbe) Close() { p.exec.Finalize() }
+
+// GradientNorms is GradientProbe's Norms, measured once.
+func GradientNorms(backend compute.Backend, store *model.Store, build models.Fn, data *mnist.Dataset, n int) ([]LayerGradient, error) {
+	p, err := NewGradientProbe(backend, store, build)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	return p.Norms(data, n)
 }
