@@ -21,7 +21,8 @@ type DepthOptions struct {
 	Subtitle string
 	// Width and Height are the chart's size in pixels; 0 means 900 by 520.
 	Width, Height int
-	// Smooth is the number of steps each point of DepthLosses averages (20 when 0).
+	// Smooth is the number of steps each point of DepthLosses averages; 0
+	// means a tenth of the steps, at most 20.
 	Smooth int
 }
 
@@ -163,18 +164,18 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 	if o, err = o.size(); err != nil {
 		return nil, err
 	}
-	if o.Smooth == 0 {
-		o.Smooth = 20
-	}
-	if o.Smooth < 1 {
-		return nil, fmt.Errorf("charts: smoothing over %d steps", o.Smooth)
-	}
 	steps := 0
 	for _, r := range results {
 		if len(r.Losses) == 0 {
 			return nil, fmt.Errorf("charts: %s has no training losses", r.Name)
 		}
 		steps = max(steps, len(r.Losses))
+	}
+	if o.Smooth == 0 {
+		o.Smooth = max(1, min(20, steps/10))
+	}
+	if o.Smooth < 1 {
+		return nil, fmt.Errorf("charts: smoothing over %d steps", o.Smooth)
 	}
 	if o.Title == "" {
 		o.Title = "Training loss: plain and residual nets of the same depth"
@@ -194,7 +195,7 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 			GridIndex: i, Min: 0, Max: steps}
 	}
 	yAxis := func(i int) opts.YAxis {
-		y := opts.YAxis{Type: "value", GridIndex: i, Min: 0, Max: 2.6, AxisLabel: &opts.AxisLabel{Show: opts.Bool(i == 0)}}
+		y := opts.YAxis{Type: "value", GridIndex: i, Min: 0, Max: 3, AxisLabel: &opts.AxisLabel{Show: opts.Bool(i == 0)}}
 		if i == 0 {
 			y.Name, y.NameLocation, y.NameGap = "training loss", "middle", 40
 		}
