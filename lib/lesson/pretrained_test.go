@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
@@ -150,5 +151,20 @@ func TestEvaluate(t *testing.T) {
 	}
 	if err := e.Show("residual net", 12); err != nil {
 		t.Errorf("Show: %v", err)
+	}
+}
+
+func TestExplorerIdle(t *testing.T) {
+	tests := []struct {
+		env     string
+		want    time.Duration
+		wantErr bool
+	}{{"", 5 * time.Minute, false}, {"7", 7 * time.Second, false}, {"0", 0, true}, {"soon", 0, true}}
+	for _, tc := range tests {
+		t.Setenv(EnvExplorerIdle, tc.env)
+		got, err := ExplorerIdle()
+		if (err != nil) != tc.wantErr || (!tc.wantErr && got != tc.want) {
+			t.Errorf("%s=%q: %v, %v; want %v, error %v", EnvExplorerIdle, tc.env, got, err, tc.want, tc.wantErr)
+		}
 	}
 }
