@@ -266,7 +266,7 @@ func TestBottleneckCount(t *testing.T) {
 		width int
 		want  []string
 	}{
-		{16, []string{"A 16-channel bottleneck: 9.68x fewer multiplications", "120,422,400", "12,443,648", "120.42", "2.41", "10.04", "1x1 to 16, then 5x5"}},
+		{16, []string{"A 16-channel bottleneck: 9.68x fewer multiplications", "plain 5x5: 120.42 M", "1x1 to 16, then 5x5: 12.44 M", "153,632", "15,920", "2.41", "10.04"}},
 		{192, []string{"A 192-channel bottleneck: 1.24x more multiplications", "28.9"}},
 	}
 	for _, tc := range tests {

@@ -17,8 +17,8 @@ import (
 // BottleneckCount draws the counted cost of the lesson's example at one
 // bottleneck width: two horizontal bars, the plain 5x5 path and the path
 // with a 1x1 bottleneck of that width, each split into its layers' millions
-// of multiplications per image (1x1 green, 5x5 red), with the counted
-// speed-up and the parameters in the subtitle. It is the chart of notebook
+// of multiplications per image (1x1 green, 5x5 red) and labelled with its
+// total, the counted speed-up in the title and the parameters in the subtitle. It is the chart of notebook
 // 01's explorer, redrawn as its slider moves.
 func BottleneckCount(p bottleneck.Path) (*Figure, error) {
 	if err := p.Validate(); err != nil {
@@ -32,10 +32,11 @@ func BottleneckCount(p bottleneck.Path) (*Figure, error) {
 	if p.TheoreticalSpeedUp() < 1 {
 		title = fmt.Sprintf("A %d-channel bottleneck: %.2fx more multiplications", p.Width, 1/p.TheoreticalSpeedUp())
 	}
-	subtitle := fmt.Sprintf("192 to 32 channels, 5x5, 28x28. Plain: %s multiplications, %s parameters. Bottleneck: %s multiplications, %s parameters.",
-		cost.Thousands(plain.TotalMults()), cost.Thousands(plain.TotalParams()), cost.Thousands(path.TotalMults()), cost.Thousands(path.TotalParams()))
+	subtitle := fmt.Sprintf("The lesson's example: 5x5 convolution, 192 to 32 channels, 28x28. Parameters: plain %s, with the bottleneck %s.",
+		cost.Thousands(plain.TotalParams()), cost.Thousands(path.TotalParams()))
 	millions := func(n int64) float64 { return round(float64(n)/1e6, 2) }
-	cats := []string{"plain 5x5", fmt.Sprintf("1x1 to %d, then 5x5", p.Width)}
+	cats := []string{fmt.Sprintf("plain 5x5: %.2f M", millions(plain.TotalMults())),
+		fmt.Sprintf("1x1 to %d, then 5x5: %.2f M", p.Width, millions(path.TotalMults()))}
 	oneByOne := []opts.BarData{{Value: 0}, {Value: millions(path.Layers[0].Mults)}}
 	five := []opts.BarData{{Value: millions(plain.Layers[0].Mults)}, {Value: millions(path.Layers[1].Mults)}}
 	width, height := 900, 260
@@ -48,17 +49,15 @@ func BottleneckCount(p bottleneck.Path) (*Figure, error) {
 		charts.WithGridOpts(opts.Grid{Left: "20", Right: "90", Top: "95", Bottom: "45", ContainLabel: opts.Bool(true)}),
 		// A fixed axis, so that the bars shrink and grow as the slider moves.
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "multiplications per image (millions)", NameLocation: "middle", NameGap: 28,
-			Min: 0, Max: 240}),
+			Min: 0, Max: 150}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: cats, Inverse: opts.Bool(true)}),
 	)
-	label := opts.Label{Show: opts.Bool(true), Position: "right", Color: "#333"}
 	bar.AddSeries("1x1 convolution", oneByOne,
 		charts.WithBarChartOpts(opts.BarChart{Stack: "mults", BarWidth: "55%"}),
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#2ca02c"}))
 	bar.AddSeries("5x5 convolution", five,
 		charts.WithBarChartOpts(opts.BarChart{Stack: "mults", BarWidth: "55%"}),
-		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#d62728"}),
-		charts.WithLabelOpts(label))
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#d62728"}))
 	return NewFigure(bar, title, width, height), nil
 }
 
