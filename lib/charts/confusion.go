@@ -84,6 +84,7 @@ func ConfusionMatrix(c *training.Confusion, o ConfusionOptions) (*Figure, error)
 		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Size), Height: fmt.Sprintf("%dpx", o.Size), PageTitle: o.Title}),
 		charts.WithAnimation(false),
 		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}), // the subtitle says what the colours mean
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item",
 			Formatter: opts.FuncOpts(`function (p) { return "true " + p.value[1] + ", predicted " + p.value[0] + ": " + p.value[2] + " images"; }`)}),
 		charts.WithGridOpts(opts.Grid{Left: "70", Right: "20", Top: "90", Bottom: "60"}),

@@ -180,10 +180,10 @@ func BranchMaps(d *mnist.Dataset, i int, maps [][]models.FeatureMap, names []str
 	if len(maps) == 0 || len(maps) != len(names) {
 		return nil, fmt.Errorf("charts: %d groups of feature maps for %d names", len(maps), len(names))
 	}
-	groups := []ImageGroup{{Title: fmt.Sprintf("the digit (%d)", d.Labels[i]), Scale: 4,
+	groups := []ImageGroup{{Title: fmt.Sprintf("the digit (%d)", d.Labels[i]), Scale: 3,
 		Images: []Image{{Pixels: digitPixels(d, i), Width: mnist.Cols, Height: mnist.Rows}}}}
 	for b, group := range maps {
-		g := ImageGroup{Title: fmt.Sprintf("%s branch: %d maps", names[b], len(group)), Columns: 4, Scale: 4}
+		g := ImageGroup{Title: fmt.Sprintf("%s branch: %d maps", names[b], len(group)), Columns: 4, Scale: 3}
 		for _, m := range group {
 			g.Images = append(g.Images, Image{Pixels: m.Pixels, Width: m.Width, Height: m.Height})
 		}

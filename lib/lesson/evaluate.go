@@ -47,7 +47,7 @@ func (e *Evaluation) Show(net string, maxMistakes int) error {
 		fmt.Println("no test image misclassified")
 		return nil
 	}
-	grid, err := charts.Mistakes(e.Test, m, fmt.Sprintf("The first %d of the %s's %d mistakes", len(m), net, e.Confusion.Total()-e.Confusion.Right()))
+	grid, err := charts.Mistakes(e.Test, m, fmt.Sprintf("%s: the first %d of its %d mistakes", net, len(m), e.Confusion.Total()-e.Confusion.Right()))
 	if err != nil {
 		return err
 	}
