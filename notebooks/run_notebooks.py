@@ -14,7 +14,7 @@ notebooks are never modified.
 Unless --full is given, the environment variables below shorten the trainings
 and timings, each only if it is not already set:
 
-    ADVCNN_EPOCHS=1  ADVCNN_TRAIN_LIMIT=3000  ADVCNN_TEST_LIMIT=1000  ADVCNN_BENCH_BATCH=8
+    ADVCNN_EPOCHS=1  ADVCNN_TRAIN_LIMIT=3000  ADVCNN_TEST_LIMIT=1000  ADVCNN_BENCH_BATCH=8  ADVCNN_EXPLORER_IDLE=5
 
 A notebook fails when a cell raises an error (nbclient's CellExecutionError,
 including a Go compile error or a non-zero exit), when a cell writes a compile
@@ -42,6 +42,7 @@ SHORT_ENV = {
     "ADVCNN_TRAIN_LIMIT": "3000",
     "ADVCNN_TEST_LIMIT": "1000",
     "ADVCNN_BENCH_BATCH": "8",
+    "ADVCNN_EXPLORER_IDLE": "5",  # notebook 01's slider ends 5 s after its last move (in a browser; headless has none)
 }
 
 # Lines on stderr that mean the cell's Go program did not compile or crashed.

@@ -5,6 +5,7 @@
 //	go run ./cmd/train -model inception -epochs 10 -seed 1 -out runs/inception
 //	go run ./cmd/train -model inception -out runs/inception -resume
 //	go run ./cmd/train -model resnet -summary
+//	go run ./cmd/train -out runs/inception -export plots/inception   # the run's weights, for lesson.Pretrained
 package main
 
 import (
@@ -49,11 +50,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", "data", "folder with the four MNIST .gz files (`make setup` puts them in data/)")
 	backendFlag := fs.String("backend", "", "GoMLX backend: go, xla:cpu, xla:cuda (default: chosen automatically, see `make doctor`)")
 	summary := fs.Bool("summary", false, "print the per-layer table of the model and exit")
+	export := fs.String("export", "", "write the trained weights of the checkpoint in -out to this folder (weights.bin, weights.json) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *export != "" {
+		return exportWeights(*out, *export, stdout)
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -126,6 +131,27 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return errors.Join(err, fmt.Errorf("the checkpoint of epoch %d is kept in %s: fix the cause and rerun with -resume", len(h.Epochs), *out))
 	}
 	return err
+}
+
+// exportWeights writes the weights of the checkpoint in runDir to dir.
+func exportWeights(runDir, dir string, stdout io.Writer) error {
+	if runDir == "" {
+		return errors.New("-export needs -out, the folder of the run whose checkpoint to export")
+	}
+	ckpt, err := training.LoadCheckpoint(runDir)
+	if err != nil {
+		return err
+	}
+	if err := training.ExportWeights(ckpt, dir); err != nil {
+		return err
+	}
+	w, err := training.LoadWeights(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: the weights of %s after %d epochs (seed %d, test accuracy %.2f %%): %s parameters, %d bytes, sha256 %s\n",
+		dir, w.Index.Model, w.Index.Epochs, w.Index.Seed, 100*w.Index.TestAccuracy, cost.Thousands(int64(w.Index.Params)), w.Index.Bytes, w.Index.SHA256)
+	return nil
 }
 
 // progressBar draws one self-updating line on a terminal (steps/s and ETA),

@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 func TestSummaryPrintsTheLessonsParameterCounts(t *testing.T) {
@@ -43,5 +47,37 @@ func TestBadArgumentsAreClearErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("train %v: error %v, want one mentioning %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+func TestExport(t *testing.T) {
+	run0 := t.TempDir()
+	d := &mnist.Dataset{N: 20, Images: make([]float32, 20*mnist.Rows*mnist.Cols), Labels: make([]int32, 20)}
+	for i := range d.Labels {
+		d.Labels[i] = int32(i % 10)
+		d.Images[i*mnist.Rows*mnist.Cols+i] = 1
+	}
+	cfg := training.DefaultConfig("resnet")
+	cfg.Epochs, cfg.LogEvery = 1, 1
+	b, _, err := backend.NewFrom(backend.Choice{Config: "go", Explicit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := training.Train(b, cfg, d, d, training.Options{OutDir: run0}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "weights")
+	var out bytes.Buffer
+	if err := run([]string{"-out", run0, "-export", dir}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "41,514 parameters") {
+		t.Errorf("-export printed %q, want the 41,514 parameters of resnet", out.String())
+	}
+	if _, err := training.LoadWeights(dir); err != nil {
+		t.Errorf("the exported weights don't load: %v", err)
+	}
+	if err := run([]string{"-out", t.TempDir(), "-export", dir}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
+		t.Errorf("-export of a folder without a checkpoint: error %v", err)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -227,10 +228,30 @@ func (f *Figure) Option() (option string, err error) {
 	}()
 	option = strings.TrimSpace(f.Chart.RenderSnippet().Option)
 	option = strings.TrimSpace(strings.TrimSuffix(option, ";"))
+	option = unquoteFunctions(option)
 	if !strings.HasPrefix(option, "{") {
 		return "", fmt.Errorf("charts: rendering %q gave no option object", f.Title)
 	}
 	return option, nil
+}
+
+// quotedFunction is a JSON string holding a JavaScript function, as
+// opts.FuncOpts makes them.
+var quotedFunction = regexp.MustCompile(`"function\s*\((?:[^"\\]|\\.)*"`)
+
+// unquoteFunctions turns the JSON strings of the option that hold a
+// JavaScript function (opts.FuncOpts) into the functions themselves.
+// go-echarts v2.6.7's RenderSnippet removes its markers around them but
+// leaves them quoted (it HTML-escapes the quotes first), and echarts would
+// show a string formatter's source as the label.
+func unquoteFunctions(option string) string {
+	return quotedFunction.ReplaceAllStringFunc(option, func(q string) string {
+		var fn string
+		if err := json.Unmarshal([]byte(q), &fn); err != nil {
+			return q
+		}
+		return fn
+	})
 }
 
 // HTML returns the figure as an HTML snippet: a <div> and a <script> that

@@ -25,6 +25,13 @@ import (
 // x [batch, in, H, W], concatenated along the channel axis into
 // [batch, 16+24+24+24 = 88, H, W]. As in the lesson, no activation inside.
 func InceptionA(scope *model.Scope, x *Node) *Node {
+	return Concatenate(InceptionBranches(scope, x), 1)
+}
+
+// InceptionBranches are the four branches of InceptionA before they are
+// concatenated, in the lesson's order: 1x1 [batch, 16, H, W], 5x5 [batch,
+// 24, H, W], 3x3 [batch, 24, H, W] and average pooling [batch, 24, H, W].
+func InceptionBranches(scope *model.Scope, x *Node) []*Node {
 	branch1x1 := nn.Conv2D(scope.In("branch1x1"), x, 16, 1, 0)
 
 	branch5x5 := nn.Conv2D(scope.In("branch5x5_1"), x, 16, 1, 0)
@@ -37,15 +44,14 @@ func InceptionA(scope *model.Scope, x *Node) *Node {
 	branchPool := nn.AvgPool3(scope.In("avg_pool"), x)
 	branchPool = nn.Conv2D(scope.In("branch_pool"), branchPool, 24, 1, 0)
 
-	return Concatenate([]*Node{branch1x1, branch5x5, branch3x3, branchPool}, 1)
+	return []*Node{branch1x1, branch5x5, branch3x3, branchPool}
 }
 
 // InceptionNet is the lesson's GoogLeNet-style net: x [batch, 1, 28, 28] to
 // logits [batch, 10], with 97,298 trainable parameters.
 func InceptionNet(scope *model.Scope, x *Node) *Node {
 	batch := x.Shape().Dim(0)
-	x.AssertDims(batch, 1, 28, 28)
-	x = activation.Relu(nn.MaxPool2(scope.In("mp1"), nn.Conv2D(scope.In("conv1"), x, 10, 5, 0)))
+	x = inceptionInput(scope, x)
 	x = InceptionA(scope.In("incep1"), x)
 	x.AssertDims(batch, 88, 12, 12)
 	x = activation.Relu(nn.MaxPool2(scope.In("mp2"), nn.Conv2D(scope.In("conv2"), x, 20, 5, 0)))
@@ -53,6 +59,12 @@ func InceptionNet(scope *model.Scope, x *Node) *Node {
 	x = nn.Flatten(x)
 	x.AssertDims(batch, 1408)
 	return nn.Linear(scope.In("fc"), x, 10)
+}
+
+// inceptionInput is the Inception net's first layer: x [batch, 1, 28, 28] to [batch, 10, 12, 12].
+func inceptionInput(scope *model.Scope, x *Node) *Node {
+	x.AssertDims(x.Shape().Dim(0), 1, 28, 28)
+	return activation.Relu(nn.MaxPool2(scope.In("mp1"), nn.Conv2D(scope.In("conv1"), x, 10, 5, 0)))
 }
 
 // ResidualBlock is the lesson's block on x [batch, c, H, W]:
@@ -110,10 +122,15 @@ func Names() []string {
 }
 
 // ByName returns the model called name, or an error listing the known ones.
+// Besides the lesson's nets (Names), "plain-N" and "residual-N" are the deep
+// nets PlainNet(N) and DeepResidualNet(N) of notebook 04.
 func ByName(name string) (Spec, error) {
+	if s, ok, err := deepSpec(name); ok {
+		return s, err
+	}
 	s, ok := specs[name]
 	if !ok {
-		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q", name, Names())
+		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q, or plain-N or residual-N", name, Names())
 	}
 	return s, nil
 }

@@ -50,6 +50,16 @@ type Options struct {
 	// Backend names the backend in the history, e.g. "xla:cpu" (see backend.Choice);
 	// empty means the backend's own short name.
 	Backend string
+	// Model, if not nil, is the net that trains instead of the library's
+	// cfg.Model: a notebook's own version of it, for example, as the student
+	// edited it. cfg.Model still names the run in the history and the checkpoint.
+	Model models.Fn
+	// Store, if not nil, is the model store the net trains in. When Train
+	// returns it holds the trained weights (and the optimiser's state), for
+	// Predict or GradientNorms. Weights already in it (from GradientNorms on
+	// the untrained net, say) are where training starts; with Resume it must
+	// be empty. Nil means a store of Train's own.
+	Store *model.Store
 }
 
 // Train runs cfg on backend with the given training and test sets and returns
@@ -67,7 +77,12 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 			return nil, err
 		}
 	}
-	store := model.NewStore()
+	store := opts.Store
+	if store == nil {
+		store = model.NewStore()
+	} else if n := store.NumVariables(); n > 0 && opts.Resume {
+		return nil, fmt.Errorf("can't resume into a store that already holds %d variables: give Train an empty one (model.NewStore())", n)
+	}
 	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, err
 	}
@@ -106,7 +121,7 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 			err = fmt.Errorf("training %s failed: %v", cfg.Model, r)
 		}
 	}()
-	trainer, err := NewTrainer(backend, store, cfg)
+	trainer, err := newTrainer(backend, store, cfg, opts.Model)
 	if err != nil {
 		return nil, err
 	}
@@ -153,12 +168,20 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 // TrainStep returns the batch loss, its moving average and the epoch's running
 // training accuracy; its Eval returns the mean loss and the accuracy.
 func NewTrainer(backend compute.Backend, store *model.Store, cfg Config) (*train.Trainer, error) {
+	return newTrainer(backend, store, cfg, nil)
+}
+
+// newTrainer is NewTrainer for the net build, or cfg.Model's when build is nil.
+func newTrainer(backend compute.Backend, store *model.Store, cfg Config, build models.Fn) (*train.Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	spec, _ := models.ByName(cfg.Model)
+	if build == nil {
+		spec, _ := models.ByName(cfg.Model)
+		build = spec.Build
+	}
 	sgd, _ := optim.NewSGD(cfg.LearningRate, cfg.Momentum)
-	modelFn := (func(*model.Scope, *graph.Node) *graph.Node)(spec.Build) // the trainer wants the plain func type
+	modelFn := (func(*model.Scope, *graph.Node) *graph.Node)(build) // the trainer wants the plain func type
 	return train.NewTrainer(backend, store, modelFn, loss.SparseCategoricalCrossEntropyLogits, sgd,
 		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")},
 		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")}), nil

@@ -1,0 +1,269 @@
+package charts
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/depth"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+)
+
+// DepthOptions tune GradientNorms and DepthLosses. The zero value gives the default chart.
+type DepthOptions struct {
+	// Title is the chart's title; empty means one naming what is drawn.
+	Title string
+	// Subtitle is a line under the title; empty means one describing the data.
+	Subtitle string
+	// Width and Height are the chart's size in pixels; 0 means 900 by 520.
+	Width, Height int
+	// Smooth is the number of steps each point of DepthLosses averages; 0
+	// means a tenth of the steps, at most 20.
+	Smooth int
+}
+
+// Plain nets are drawn in reds, residual ones in blues, darker for deeper nets.
+var (
+	plainColors    = []string{"#fc9272", "#ef3b2c", "#cb181d", "#67000d"}
+	residualColors = []string{"#9ecae1", "#4292c6", "#08519c", "#08306b"}
+)
+
+// depthStyle gives each result its colour and line style: by kind and by the
+// rank of its depth among the results' depths.
+func depthStyle(results []depth.Result) (func(r depth.Result) (string, opts.LineStyle), []int, error) {
+	var depths []int
+	seen := map[string]bool{}
+	for _, r := range results {
+		if r.Depth < 1 || r.Name == "" {
+			return nil, nil, fmt.Errorf("charts: a depth result without a name or depth (%q, %d)", r.Name, r.Depth)
+		}
+		if seen[r.Name] {
+			return nil, nil, fmt.Errorf("charts: two depth results are called %q", r.Name)
+		}
+		seen[r.Name] = true
+		if !slices.Contains(depths, r.Depth) {
+			depths = append(depths, r.Depth)
+		}
+	}
+	slices.Sort(depths)
+	if len(depths) > len(plainColors) {
+		return nil, nil, fmt.Errorf("charts: at most %d depths can be told apart, got %d", len(plainColors), len(depths))
+	}
+	return func(r depth.Result) (string, opts.LineStyle) {
+		i := slices.Index(depths, r.Depth) + len(plainColors) - len(depths) // the darkest shades for few depths
+		if r.Residual {
+			return residualColors[i], opts.LineStyle{Color: residualColors[i], Width: 2, Type: "dashed"}
+		}
+		return plainColors[i], opts.LineStyle{Color: plainColors[i], Width: 2}
+	}, depths, nil
+}
+
+func (o DepthOptions) size() (DepthOptions, error) {
+	if o.Width == 0 {
+		o.Width = 900
+	}
+	if o.Height == 0 {
+		o.Height = 520
+	}
+	if o.Width < 400 || o.Height < 300 {
+		return o, fmt.Errorf("charts: a depth chart of %dx%d px is too small (at least 400x300)", o.Width, o.Height)
+	}
+	return o, nil
+}
+
+// GradientNorms draws the gradient norm of every layer of each net, from the
+// input (layer 1, the stem) to the output (the linear layer), on a
+// logarithmic scale, in two panels side by side: at initialisation (left)
+// and after training (right), for the same batch. Plain nets are solid reds,
+// residual nets dashed blues, darker for deeper nets.
+func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
+	if len(results) == 0 {
+		return nil, errors.New("charts: no depth results to draw")
+	}
+	style, _, err := depthStyle(results)
+	if err != nil {
+		return nil, err
+	}
+	if o, err = o.size(); err != nil {
+		return nil, err
+	}
+	steps, maxLayers := 0, 0
+	for _, r := range results {
+		if len(r.Init) == 0 || len(r.Trained) != len(r.Init) {
+			return nil, fmt.Errorf("charts: %s has %d gradient norms at initialisation and %d after training; want the same number, at least one",
+				r.Name, len(r.Init), len(r.Trained))
+		}
+		steps, maxLayers = max(steps, len(r.Losses)), max(maxLayers, len(r.Init))
+	}
+	if o.Title == "" {
+		o.Title = "How much gradient reaches each layer"
+	}
+	if o.Subtitle == "" {
+		o.Subtitle = fmt.Sprintf("L2 norm of the loss's gradient for each layer's weights, one batch, log scale. Left: untrained. Right: after %d steps. Solid: plain; dashed: residual.", steps)
+	}
+	top, bottom, gap := 110, 60, 60
+	plotW := (o.Width - 80 - 30 - gap) / 2
+	xAxis := func(grid int, when string) opts.XAxis {
+		return opts.XAxis{Type: "value", Name: "layer (1 = next to the input) " + when, NameLocation: "middle", NameGap: 28,
+			GridIndex: grid, Min: 1, Max: maxLayers, MinInterval: 1}
+	}
+	yAxis := func(grid int, name string) opts.YAxis {
+		return opts.YAxis{Type: "log", Name: name, NameLocation: "middle", NameGap: 50, GridIndex: grid,
+			AxisLabel: &opts.AxisLabel{Show: opts.Bool(true), Formatter: opts.FuncOpts(`function (v) { return v.toExponential(0); }`)}}
+	}
+	line := charts.NewLine()
+	line.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
+		charts.WithAnimation(false),
+		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithGridOpts(
+			opts.Grid{Left: "80", Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
+			opts.Grid{Left: fmt.Sprint(80 + plotW + gap), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
+		),
+		charts.WithXAxisOpts(xAxis(0, "· untrained")),
+		charts.WithYAxisOpts(yAxis(0, "gradient norm (log scale)")),
+	)
+	line.ExtendXAxis(xAxis(1, fmt.Sprintf("· after %d steps", steps)))
+	line.ExtendYAxis(yAxis(1, ""))
+	for _, r := range results {
+		color, ls := style(r)
+		for grid, norms := range [][]float64{normsOf(r.Init), normsOf(r.Trained)} {
+			var data []opts.LineData
+			for i, n := range norms {
+				if n > 0 {
+					data = append(data, opts.LineData{Value: []any{i + 1, sig(n, 3)}})
+				}
+			}
+			line.AddSeries(r.Name, data,
+				charts.WithLineChartOpts(opts.LineChart{XAxisIndex: grid, YAxisIndex: grid, ShowSymbol: opts.Bool(true), Symbol: "circle", SymbolSize: 5}),
+				charts.WithLineStyleOpts(ls),
+				charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
+		}
+	}
+	return NewFigure(line, o.Title, o.Width, o.Height), nil
+}
+
+// DepthLosses draws the training loss of each net against the training
+// step, averaged over o.Smooth steps, in one panel per depth side by side,
+// each holding that depth's plain net (solid red) and residual net (dashed
+// blue). The dotted line at ln 10 ≈ 2.30 is the loss of a net that guesses.
+func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
+	if len(results) == 0 {
+		return nil, errors.New("charts: no depth results to draw")
+	}
+	style, depths, err := depthStyle(results)
+	if err != nil {
+		return nil, err
+	}
+	if o, err = o.size(); err != nil {
+		return nil, err
+	}
+	steps := 0
+	for _, r := range results {
+		if len(r.Losses) == 0 {
+			return nil, fmt.Errorf("charts: %s has no training losses", r.Name)
+		}
+		steps = max(steps, len(r.Losses))
+	}
+	if o.Smooth == 0 {
+		o.Smooth = max(1, min(20, steps/10))
+	}
+	if o.Smooth < 1 {
+		return nil, fmt.Errorf("charts: smoothing over %d steps", o.Smooth)
+	}
+	if o.Title == "" {
+		o.Title = "Training loss: plain and residual nets of the same depth"
+	}
+	if o.Subtitle == "" {
+		o.Subtitle = fmt.Sprintf("Mean loss of each %d steps (batches of 64). One panel per depth. Dotted: ln 10 = 2.30, the loss of guessing.", o.Smooth)
+	}
+	top, bottom, left, right, gap := 110, 60, 70, 20, 30
+	n := len(depths)
+	plotW := (o.Width - left - right - gap*(n-1)) / n
+	var grids []opts.Grid
+	for i := range depths {
+		grids = append(grids, opts.Grid{Left: fmt.Sprint(left + i*(plotW+gap)), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)})
+	}
+	xAxis := func(i int) opts.XAxis {
+		return opts.XAxis{Type: "value", Name: fmt.Sprintf("step · %d layers", depths[i]), NameLocation: "middle", NameGap: 28,
+			GridIndex: i, Min: 0, Max: steps}
+	}
+	yAxis := func(i int) opts.YAxis {
+		y := opts.YAxis{Type: "value", GridIndex: i, Min: 0, Max: 3, AxisLabel: &opts.AxisLabel{Show: opts.Bool(i == 0)}}
+		if i == 0 {
+			y.Name, y.NameLocation, y.NameGap = "training loss", "middle", 40
+		}
+		return y
+	}
+	line := charts.NewLine()
+	line.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
+		charts.WithAnimation(false),
+		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithGridOpts(grids...),
+		charts.WithXAxisOpts(xAxis(0)),
+		charts.WithYAxisOpts(yAxis(0)),
+	)
+	for i := 1; i < n; i++ {
+		line.ExtendXAxis(xAxis(i))
+		line.ExtendYAxis(yAxis(i))
+	}
+	for _, r := range results {
+		color, ls := style(r)
+		grid := slices.Index(depths, r.Depth)
+		var data []opts.LineData
+		for end := o.Smooth; end <= len(r.Losses); end += o.Smooth {
+			data = append(data, opts.LineData{Value: []any{end, sig(mean(r.Losses[end-o.Smooth:end]), 3)}})
+		}
+		if len(data) == 0 {
+			data = append(data, opts.LineData{Value: []any{len(r.Losses), sig(mean(r.Losses), 3)}})
+		}
+		opt := []charts.SeriesOpts{
+			charts.WithLineChartOpts(opts.LineChart{XAxisIndex: grid, YAxisIndex: grid, ShowSymbol: opts.Bool(false)}),
+			charts.WithLineStyleOpts(ls),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
+		}
+		if !r.Residual {
+			opt = append(opt,
+				charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "guessing", YAxis: 2.3026}),
+				charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
+					Label:     &opts.Label{Show: opts.Bool(false)},
+					LineStyle: &opts.LineStyle{Type: "dotted", Color: "#777", Width: 1}}))
+		}
+		line.AddSeries(r.Name, data, opt...)
+	}
+	return NewFigure(line, o.Title, o.Width, o.Height), nil
+}
+
+func normsOf(g []training.LayerGradient) []float64 {
+	out := make([]float64, len(g))
+	for i, l := range g {
+		out[i] = l.Norm
+	}
+	return out
+}
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// sig rounds x to d significant digits.
+func sig(x float64, d int) float64 {
+	if x == 0 {
+		return 0
+	}
+	p := math.Pow(10, float64(d-1)-math.Floor(math.Log10(math.Abs(x))))
+	return math.Round(x*p) / p
+}

@@ -1,0 +1,144 @@
+// Package depth runs notebook 04's experiment: a plain net and a residual net
+// of the same depth (models.PlainNet, models.DeepResidualNet), each trained
+// for a few hundred steps with the lesson's recipe, with the gradient that
+// reaches each layer measured before and after, to show the vanishing
+// gradient that residual connections cure.
+package depth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+)
+
+// Result is what one net's run measured.
+type Result struct {
+	// Name is the model's name, "plain-10" or "residual-10".
+	Name string
+	// Depth is the number of 3x3 layers between the stem and the head.
+	Depth int
+	// Residual says whether the layers are in residual blocks.
+	Residual bool
+	// Init and Trained are the gradient norms of each layer's weight, from
+	// the input to the output, for the same batch before and after training.
+	Init, Trained []training.LayerGradient
+	// Losses is the training loss of every step.
+	Losses []float64
+	// TestAccuracy is the accuracy on the test set after training.
+	TestAccuracy float64
+	// Seconds is the wall time of the whole run, compilation included.
+	Seconds float64
+}
+
+// Options configure Run.
+type Options struct {
+	// Steps is the number of training steps, batches of 64 of the first images
+	// of the training set (at most all of them: 937 steps).
+	Steps int
+	// GradientBatch is the number of training images the gradient norms are measured on (64 when 0).
+	GradientBatch int
+	// Seed fixes the initial weights and the batch order (1 when 0).
+	Seed int64
+	// Hooks follow the training, as in training.Options.
+	Hooks training.Hooks
+}
+
+// Run trains the net called name (see models.ByName: "plain-N" or
+// "residual-N") for o.Steps steps of the lesson's recipe and measures it.
+func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset, o Options) (Result, error) {
+	spec, err := models.ByName(name)
+	if err != nil {
+		return Result{}, err
+	}
+	var r Result
+	if _, err := fmt.Sscanf(name, "plain-%d", &r.Depth); err == nil {
+		r.Residual = false
+	} else if _, err := fmt.Sscanf(name, "residual-%d", &r.Depth); err == nil {
+		r.Residual = true
+	} else {
+		return Result{}, fmt.Errorf("depth.Run compares plain-N and residual-N nets, not %q", name)
+	}
+	r.Name = name
+	if trainSet == nil || testSet == nil {
+		return r, errors.New("depth.Run needs a training set and a test set")
+	}
+	cfg := training.DefaultConfig(name)
+	cfg.Epochs = 1
+	if o.Seed != 0 {
+		cfg.Seed = o.Seed
+	}
+	maxSteps := trainSet.N / cfg.BatchSize
+	if o.Steps < 1 || o.Steps > maxSteps {
+		return r, fmt.Errorf("steps must be between 1 and %d (batches of %d of the %d training images), got %d",
+			maxSteps, cfg.BatchSize, trainSet.N, o.Steps)
+	}
+	if o.GradientBatch == 0 {
+		o.GradientBatch = 64
+	}
+	cfg.LogEvery = max(1, o.Steps/10)
+	start := time.Now()
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return r, err
+	}
+	probe, err := training.NewGradientProbe(backend, store, spec.Build)
+	if err != nil {
+		return r, err
+	}
+	defer probe.Close()
+	if r.Init, err = probe.Norms(trainSet, o.GradientBatch); err != nil {
+		return r, err
+	}
+	hooks := o.Hooks
+	next := hooks.OnStep
+	hooks.OnStep = func(p training.Progress) error {
+		r.Losses = append(r.Losses, p.Loss)
+		if next != nil {
+			return next(p)
+		}
+		return nil
+	}
+	sub := &mnist.Dataset{Split: trainSet.Split, N: o.Steps * cfg.BatchSize,
+		Images: trainSet.Images[:o.Steps*cfg.BatchSize*mnist.Rows*mnist.Cols], Labels: trainSet.Labels[:o.Steps*cfg.BatchSize]}
+	h, err := training.Train(backend, cfg, sub, testSet, training.Options{Store: store, Hooks: hooks})
+	if err != nil {
+		return r, err
+	}
+	final, _ := h.Final()
+	r.TestAccuracy = final.TestAccuracy
+	if r.Trained, err = probe.Norms(trainSet, o.GradientBatch); err != nil {
+		return r, err
+	}
+	r.Seconds = time.Since(start).Seconds()
+	return r, nil
+}
+
+// MeanLoss is the mean training loss of the last n steps (all when fewer).
+func (r Result) MeanLoss(n int) float64 {
+	if len(r.Losses) == 0 {
+		return 0
+	}
+	last := r.Losses[max(0, len(r.Losses)-n):]
+	s := 0.0
+	for _, l := range last {
+		s += l
+	}
+	return s / float64(len(last))
+}
+
+// Ratio is the gradient norm of the first layer (the stem, next to the
+// input) over that of the last one (the linear layer) in norms: how much of
+// the gradient survives the way down.
+func Ratio(norms []training.LayerGradient) float64 {
+	if len(norms) < 2 || norms[len(norms)-1].Norm == 0 {
+		return 0
+	}
+	return norms[0].Norm / norms[len(norms)-1].Norm
+}

@@ -1,0 +1,170 @@
+package lesson
+
+import (
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+)
+
+// noise is a small dataset of random images.
+func noise(n int) *mnist.Dataset {
+	r := rand.New(rand.NewPCG(1, 2))
+	d := &mnist.Dataset{N: n, Images: make([]float32, n*mnist.Rows*mnist.Cols), Labels: make([]int32, n)}
+	for i := range d.Images {
+		d.Images[i] = float32(r.NormFloat64())
+	}
+	for i := range d.Labels {
+		d.Labels[i] = int32(i % 10)
+	}
+	return d
+}
+
+// exportedRun trains model for one short epoch into a folder holding its
+// history.json and its exported weights, as plots/<model> does.
+func exportedRun(t *testing.T, b compute.Backend, name string) (dir string, store *model.Store) {
+	t.Helper()
+	run := t.TempDir()
+	cfg := training.DefaultConfig(name)
+	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = 1, 1, 20
+	store = model.NewStore()
+	d := noise(40)
+	if _, err := training.Train(b, cfg, d, d, training.Options{OutDir: run, Store: store}); err != nil {
+		t.Fatal(err)
+	}
+	ckpt, err := training.LoadCheckpoint(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := training.ExportWeights(ckpt, run); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(run, training.CheckpointFile))
+	return run, store
+}
+
+func TestPretrainedIn(t *testing.T) {
+	b := backendtest.Get(t, "go")
+	dir, store := exportedRun(t, b, "resnet")
+	net, err := pretrainedIn(b, dir, "resnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := noise(20)
+	want, _ := training.Predict(b, store, net.Spec.Build, d, 20)
+	got, err := training.Predict(b, net.Store, net.Spec.Build, d, 20)
+	if err != nil || len(got) != 20 || !slices.Equal(got, want) {
+		t.Errorf("the loaded net predicts %v (%v), the trained one %v", got, err, want)
+	}
+
+	copyRun := func(t *testing.T, change func(dir string)) string {
+		t.Helper()
+		c := t.TempDir()
+		for _, f := range []string{"history.json", training.WeightsFile, training.WeightsIndexFile} {
+			data, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(c, f), data, 0o644)
+		}
+		change(c)
+		return c
+	}
+	tests := []struct {
+		name   string
+		model  string
+		change func(dir string)
+		want   string
+	}{
+		{"weights missing", "resnet", func(d string) { os.Remove(filepath.Join(d, training.WeightsIndexFile)) }, "no trained weights of resnet"},
+		{"weights corrupt", "resnet", func(d string) {
+			p := filepath.Join(d, training.WeightsFile)
+			data, _ := os.ReadFile(p)
+			data[7] ^= 0x40
+			os.WriteFile(p, data, 0o644)
+		}, "corrupt"},
+		{"history of another run", "resnet", func(d string) {
+			h, _ := training.LoadHistory(filepath.Join(d, "history.json"))
+			h.Epochs[0].TestLoss *= 1.5
+			h.Save(d)
+		}, "another run"},
+		{"history missing", "resnet", func(d string) { os.Remove(filepath.Join(d, "history.json")) }, "can't be matched"},
+		{"asked for another model", "inception", func(string) {}, `weights of "resnet", not "inception"`},
+		{"unknown model", "vgg", func(string) {}, "unknown model"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := pretrainedIn(b, copyRun(t, tc.change), tc.model)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
+			}
+			if tc.name == "weights missing" && !errors.Is(err, training.ErrNoWeights) {
+				t.Errorf("missing weights should wrap training.ErrNoWeights: %v", err)
+			}
+		})
+	}
+}
+
+// The committed weights, when there are some, load and fit their nets.
+func TestPretrainedCommitted(t *testing.T) {
+	b := backendtest.Get(t, "go")
+	for _, name := range []string{"inception", "resnet"} {
+		net, err := Pretrained(b, name)
+		if errors.Is(err, training.ErrNoWeights) {
+			t.Logf("%s: %v", name, err)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if net.Weights.Params != net.Spec.Params {
+			t.Errorf("%s: %d weights, the net has %d parameters", name, net.Weights.Params, net.Spec.Params)
+		}
+	}
+}
+
+func TestEvaluate(t *testing.T) {
+	b := backendtest.Get(t, "go")
+	dir, _ := exportedRun(t, b, "resnet")
+	net, err := pretrainedIn(b, dir, "resnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := noise(30)
+	e, err := Evaluate(b, net.Store, net.Spec.Build, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Pred) != 30 || e.Confusion.Total() != 30 {
+		t.Fatalf("%d predictions, %d counted; want 30", len(e.Pred), e.Confusion.Total())
+	}
+	if err := e.Show("residual net", 12); err != nil {
+		t.Errorf("Show: %v", err)
+	}
+}
+
+func TestExplorerIdle(t *testing.T) {
+	tests := []struct {
+		env     string
+		want    time.Duration
+		wantErr bool
+	}{{"", 5 * time.Minute, false}, {"7", 7 * time.Second, false}, {"0", 0, true}, {"soon", 0, true}}
+	for _, tc := range tests {
+		t.Setenv(EnvExplorerIdle, tc.env)
+		got, err := ExplorerIdle()
+		if (err != nil) != tc.wantErr || (!tc.wantErr && got != tc.want) {
+			t.Errorf("%s=%q: %v, %v; want %v, error %v", EnvExplorerIdle, tc.env, got, err, tc.want, tc.wantErr)
+		}
+	}
+}

@@ -1,0 +1,279 @@
+package training
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
+)
+
+// The trained weights of a run, as committed beside its history: WeightsFile
+// holds every trainable variable as little-endian float32 values, one after
+// the other, and WeightsIndexFile says which (name, shape, offset), with the
+// SHA-256 of WeightsFile and the fingerprint of the run's history.
+const (
+	WeightsFile      = "weights.bin"
+	WeightsIndexFile = "weights.json"
+	weightsFormat    = "advanced-cnn weights v1"
+)
+
+// ErrNoWeights is returned (wrapped) by LoadWeights when the folder holds no weights.
+var ErrNoWeights = errors.New("no trained weights")
+
+// WeightsIndex is the content of weights.json.
+type WeightsIndex struct {
+	Format    string `json:"format"`
+	Model     string `json:"model"`
+	DType     string `json:"dtype"`
+	ByteOrder string `json:"byte_order"`
+	Bytes     int    `json:"bytes"`
+	SHA256    string `json:"sha256"`
+	Params    int    `json:"params"`
+	// Epochs, Seed, TestAccuracy and Backend describe the run the weights come from.
+	Epochs       int     `json:"epochs"`
+	Seed         int64   `json:"seed"`
+	TestAccuracy float64 `json:"test_accuracy"`
+	Backend      string  `json:"backend"`
+	// HistorySHA256 is the fingerprint of the run's history (HistoryFingerprint):
+	// the weights belong to the run whose history.json has this fingerprint.
+	HistorySHA256 string         `json:"history_sha256"`
+	Tensors       []WeightTensor `json:"tensors"`
+}
+
+// WeightTensor is one variable in weights.bin.
+type WeightTensor struct {
+	Name   string `json:"name"` // the variable's path, e.g. "/incep1/branch1x1/weight"
+	Shape  []int  `json:"shape"`
+	Offset int    `json:"offset"` // in bytes from the start of weights.bin
+}
+
+// Weights are trained weights read by LoadWeights.
+type Weights struct {
+	Index  WeightsIndex
+	values map[string][]float32
+}
+
+// HistoryFingerprint is the SHA-256 of h's JSON: two histories have the same
+// fingerprint only if every figure of every epoch and log line is the same.
+func HistoryFingerprint(h *History) (string, error) {
+	js, err := json.Marshal(h)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(js)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// ExportWeights writes the trainable variables of the checkpoint c to dir as
+// weights.bin and weights.json. When dir already holds a history.json, it
+// must be the checkpoint's own history (the same run, after the same epoch):
+// weights are never written beside the history of another run.
+func ExportWeights(c *Checkpoint, dir string) error {
+	if c == nil || c.Epoch() == 0 {
+		return errors.New("the checkpoint has no finished epoch: nothing to export")
+	}
+	fp, err := HistoryFingerprint(&c.History)
+	if err != nil {
+		return err
+	}
+	if h, err := LoadHistory(filepath.Join(dir, "history.json")); err == nil {
+		if other, err := HistoryFingerprint(h); err != nil || other != fp {
+			final, _ := h.Final()
+			mine, _ := c.History.Final()
+			return fmt.Errorf("%s/history.json is not the checkpoint's run (it has %d epochs ending at %.2f %% test accuracy, the checkpoint %d at %.2f %%): "+
+				"export the checkpoint of the run whose history is in %s, or copy that run's history.json there too",
+				dir, len(h.Epochs), 100*final.TestAccuracy, c.Epoch(), 100*mine.TestAccuracy, dir)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	final, _ := c.History.Final()
+	idx := WeightsIndex{Format: weightsFormat, Model: c.History.Config.Model, DType: "float32", ByteOrder: "little-endian",
+		Epochs: c.Epoch(), Seed: c.History.Config.Seed, TestAccuracy: final.TestAccuracy, Backend: c.History.Backend,
+		HistorySHA256: fp}
+	var bin bytes.Buffer
+	for _, v := range c.Variables {
+		if !v.Trainable {
+			continue
+		}
+		if v.DType != dtypes.Float32 {
+			return fmt.Errorf("variable %s is %s; only float32 weights can be exported", v.Path, v.DType)
+		}
+		n := 1
+		for _, d := range v.Dims {
+			n *= d
+		}
+		if len(v.Data) != 4*n {
+			return fmt.Errorf("variable %s: %d bytes for shape %v, want %d", v.Path, len(v.Data), v.Dims, 4*n)
+		}
+		idx.Tensors = append(idx.Tensors, WeightTensor{Name: v.Path, Shape: slices.Clone(v.Dims), Offset: bin.Len()})
+		idx.Params += n
+		// The checkpoint holds the tensor's bytes in the machine's order; the file is little-endian.
+		for i := range n {
+			bits := binary.NativeEndian.Uint32(v.Data[4*i:])
+			bin.Write(binary.LittleEndian.AppendUint32(nil, bits))
+		}
+	}
+	if len(idx.Tensors) == 0 {
+		return errors.New("the checkpoint has no trainable variables")
+	}
+	sum := sha256.Sum256(bin.Bytes())
+	idx.SHA256, idx.Bytes = hex.EncodeToString(sum[:]), bin.Len()
+	js, err := json.MarshalIndent(idx, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	// The index last: a reader that finds it finds the weights it describes.
+	if err := atomicfile.Write(filepath.Join(dir, WeightsFile), bin.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(dir, WeightsIndexFile), append(js, '\n'), 0o644)
+}
+
+// LoadWeights reads the weights in dir and checks them against their index:
+// format, size, checksum, and that the tensors tile the file exactly. Its
+// errors say what is wrong and what to do; a missing index wraps ErrNoWeights.
+func LoadWeights(dir string) (*Weights, error) {
+	idxPath, binPath := filepath.Join(dir, WeightsIndexFile), filepath.Join(dir, WeightsFile)
+	js, err := os.ReadFile(idxPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s (no %s)", ErrNoWeights, dir, WeightsIndexFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w := &Weights{values: map[string][]float32{}}
+	if err := json.Unmarshal(js, &w.Index); err != nil {
+		return nil, fmt.Errorf("%s is damaged (%v): restore it with `git checkout -- %s`", idxPath, err, idxPath)
+	}
+	idx := &w.Index
+	if idx.Format != weightsFormat || idx.DType != "float32" || idx.ByteOrder != "little-endian" {
+		return nil, fmt.Errorf("%s is not an index of this project's weights (format %q, %s, %s; want %q, float32, little-endian)",
+			idxPath, idx.Format, idx.DType, idx.ByteOrder, weightsFormat)
+	}
+	bin, err := os.ReadFile(binPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s lists weights but %s is missing: restore it with `git checkout -- %s`", idxPath, binPath, binPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(bin) != idx.Bytes {
+		return nil, fmt.Errorf("%s has %d bytes, its index says %d: the file is truncated or replaced; restore it with `git checkout -- %s`",
+			binPath, len(bin), idx.Bytes, binPath)
+	}
+	if sum := sha256.Sum256(bin); hex.EncodeToString(sum[:]) != idx.SHA256 {
+		return nil, fmt.Errorf("%s is corrupt: its SHA-256 is %x, its index says %s; restore it with `git checkout -- %s`",
+			binPath, sum, idx.SHA256, binPath)
+	}
+	next, params := 0, 0
+	for _, t := range idx.Tensors {
+		n := 1
+		for _, d := range t.Shape {
+			if d < 1 {
+				return nil, fmt.Errorf("%s: tensor %s has an impossible shape %v", idxPath, t.Name, t.Shape)
+			}
+			n *= d
+		}
+		if t.Offset != next || t.Offset+4*n > len(bin) {
+			return nil, fmt.Errorf("%s: tensor %s at byte %d (%d values) does not follow the previous one at byte %d within %d bytes",
+				idxPath, t.Name, t.Offset, n, next, len(bin))
+		}
+		if _, dup := w.values[t.Name]; dup {
+			return nil, fmt.Errorf("%s lists tensor %s twice", idxPath, t.Name)
+		}
+		vals := make([]float32, n)
+		for i := range vals {
+			vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(bin[t.Offset+4*i:]))
+		}
+		w.values[t.Name] = vals
+		next += 4 * n
+		params += n
+	}
+	if next != len(bin) || params != idx.Params || len(idx.Tensors) == 0 {
+		return nil, fmt.Errorf("%s: its %d tensors hold %d values in %d bytes, the index says %d values in %d bytes",
+			idxPath, len(idx.Tensors), params, next, idx.Params, len(bin))
+	}
+	return w, nil
+}
+
+// Store returns a new model store holding the weights, checked against the
+// net build on backend: the net must use every weight, each with the shape
+// it was saved with, and need no other. Otherwise the error names the first
+// variable that doesn't fit.
+func (w *Weights) Store(backend compute.Backend, build models.Fn) (store *model.Store, err error) {
+	store = model.NewStore()
+	for _, t := range w.Index.Tensors {
+		tensor := tensors.FromFlatDataAndDimensions(slices.Clone(w.values[t.Name]), t.Shape...)
+		if _, err := store.CreateVariable(t.Name, tensor); err != nil {
+			return nil, fmt.Errorf("weights of %s: variable %s: %w", w.Index.Model, t.Name, err)
+		}
+	}
+	// Build and run the net for one image on the store: a saved weight of
+	// another shape makes the layer that asks for it panic; a weight the
+	// file lacks is created, and one the net doesn't ask for is not used.
+	used := map[string]bool{}
+	err = func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("the weights of %s don't fit this net: %v", w.Index.Model, r)
+			}
+		}()
+		exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
+			out := build(scope, x)
+			for v := range scope.IterVariables() {
+				if v.InUseByGraph(x.Graph()) {
+					used[v.Path()] = true
+				}
+			}
+			return out
+		})
+		if err != nil {
+			return err
+		}
+		defer exec.Finalize()
+		if _, err = exec.Exec(tensors.FromShape(shapes.Make(dtypes.Float32, 1, 1, 28, 28))); err != nil {
+			return fmt.Errorf("the weights of %s don't fit this net: %w", w.Index.Model, err)
+		}
+		return nil
+	}()
+	saved := func(path string) bool {
+		return slices.ContainsFunc(w.Index.Tensors, func(t WeightTensor) bool { return t.Name == path })
+	}
+	for v := range store.IterVariables() {
+		if v.Trainable && !saved(v.Path()) {
+			return nil, fmt.Errorf("the weights of %s lack %s %v, which this net needs: they were saved from a different net",
+				w.Index.Model, v.Path(), v.Shape().Dimensions)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range w.Index.Tensors {
+		if !used[t.Name] {
+			return nil, fmt.Errorf("the weights of %s hold %s, which this net doesn't use: they were saved from a different net", w.Index.Model, t.Name)
+		}
+	}
+	return store, nil
+}
