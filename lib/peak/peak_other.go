@@ -1,0 +1,5 @@
+//go:build !amd64 || !cgo
+
+package peak
+
+func bestKernel() (kernel, bool) { return kernel{}, false }
