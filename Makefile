@@ -7,6 +7,7 @@
 #   make doctor   say what works and what to do about what doesn't
 #   make bench    time the training step: one table (backend, net, ms/step, s/epoch, GFLOP/s, share of peak)
 #   make bench-pytorch  the same, alternating with the lesson's PyTorch (installs torch, about 5.4 GB, into .venv-torch)
+#   make gpu-check  on an NVIDIA GPU: CUDA plugin, tests on xla:cuda, step and epoch times, 1x1 benchmark (at most 8 min)
 #   make plots    redraw plots/*.png from the committed histories (needs Debian's chromium)
 
 SHELL := bash
@@ -31,7 +32,7 @@ BROWSER_DEPS      := tools/browser/node_modules/.package-lock.json
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup lab test doctor bench bench-pytorch plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium
+.PHONY: help setup lab test doctor bench bench-pytorch gpu-check plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -78,6 +79,18 @@ $(TORCH_VENV)/.installed:
 	test -x $(TORCH_VENV)/bin/python || python3 -m venv $(TORCH_VENV)
 	$(TORCH_VENV)/bin/python -m pip install -q --disable-pip-version-check torch==$(TORCH_VERSION) numpy
 	@touch $@
+
+# The GPU check, in at most 8 minutes on an NVIDIA machine. `make setup`
+# installs the CUDA plugin when it sees a GPU. GPU_BACKEND=xla:cpu runs the
+# same steps on the CPU, to test the target on a machine without a GPU.
+GPU_BACKEND ?= xla:cuda
+gpu-check: setup
+	@if [ "$(GPU_BACKEND)" = xla:cuda ] && ! nvidia-smi -L >/dev/null 2>&1; then \
+		echo "gpu-check needs an NVIDIA GPU and its driver (nvidia-smi -L failed); GPU_BACKEND=xla:cpu runs the same steps on the CPU"; exit 1; fi
+	$(call step,"go test ./lib/... on $(GPU_BACKEND) and the pure-Go backend")
+	ADVCNN_TEST_BACKENDS=go,$(GPU_BACKEND) timeout 300 go test -count=1 ./lib/...
+	$(call step,"training steps, one epoch of each net, the 1x1 benchmark on $(GPU_BACKEND)")
+	timeout 180 go run ./cmd/bench -backends $(GPU_BACKEND) -rounds 1 -epoch -paths
 
 CHROMIUM := chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \

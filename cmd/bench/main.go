@@ -68,8 +68,10 @@ type row struct {
 	StepMs []float64 `json:"step_ms"`
 	// EpochSeconds is a measured full epoch's training time (-epoch), or 0.
 	EpochSeconds float64 `json:"epoch_seconds,omitempty"`
-	// Note is shown after the table, e.g. where a figure comes from.
-	Note string `json:"note,omitempty"`
+	// GFLOP is the work of one step (or run), in 10⁹ float32 operations.
+	GFLOP float64 `json:"gflop"`
+	// Vs is the last column: Go / PyTorch, or a path's speed-up.
+	Vs string `json:"-"`
 }
 
 func (r row) median() float64 {
@@ -225,18 +227,36 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	rows = append(rows, pyRows...)
 
-	flops := map[string]float64{}
+	gflop := map[string]float64{}
 	for _, net := range o.nets {
 		spec, _ := models.ByName(net)
-		b := backendsByName[o.backends[0]]
-		s, err := models.Summarize(b, spec.Build)
+		s, err := models.Summarize(backendsByName[o.backends[0]], spec.Build)
 		if err != nil {
 			return err
 		}
 		// Forward multiplications, times 3 for the backward pass (the
 		// gradients of inputs and of weights), times 2 (a multiply-add is
 		// two operations), times the batch.
-		flops[net] = float64(s.Table.TotalMults()) * 3 * 2 * 64
+		gflop[net] = float64(s.Table.TotalMults()) * 3 * 2 * 64 / 1e9
+	}
+	for _, r := range rows {
+		r.GFLOP = gflop[r.Net]
+		if strings.HasPrefix(r.Backend, "PyTorch") {
+			continue
+		}
+		r.Vs = "—"
+		for _, p := range pyRows {
+			if p.Net == r.Net && p.median() > 0 {
+				r.Vs = fmt.Sprintf("%.2f", r.median()/p.median())
+			}
+		}
+	}
+	if o.paths {
+		pathRows, err := timePaths(o, backendsByName, stderr)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, pathRows...)
 	}
 
 	fmt.Fprintf(stdout, "Training step, batch 64 (forward, backward, SGD-momentum update), median of %d rounds × %d steps after %d warm-up (pure Go: %d steps)\n",
@@ -249,27 +269,23 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	stepsPerEpoch := (mnist.Train.Count() + 63) / 64
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
-	header := "backend\tnet\tms/step\ts/epoch\tGFLOP/s\tof peak\tGo/PyTorch\t"
+	epochCol := ""
 	if o.epoch {
-		header = "backend\tnet\tms/step\ts/epoch\tepoch, measured\tGFLOP/s\tof peak\tGo/PyTorch\t"
+		epochCol = "epoch, measured\t"
 	}
-	fmt.Fprintln(tw, header)
+	fmt.Fprintf(tw, "backend\tnet\tms/step\ts/epoch\t%sGFLOP/s\tof peak\tGo/PyTorch\t\n", epochCol)
 	for _, r := range rows {
 		ms := r.median()
-		gflops := flops[r.Net] / (ms / 1000) / 1e9
+		gflops := r.GFLOP / (ms / 1000)
 		share := "—"
-		if perr == nil {
+		if perr == nil && r.GFLOP > 0 {
 			share = fmt.Sprintf("%.0f %%", 100*gflops/pk.GFLOPS)
 		}
-		ratio := "—"
-		if !strings.HasPrefix(r.Backend, "PyTorch") {
-			for _, p := range pyRows {
-				if p.Net == r.Net && p.median() > 0 {
-					ratio = fmt.Sprintf("%.2f", ms/p.median())
-				}
-			}
+		perEpoch := "—"
+		if !strings.HasPrefix(r.Net, "1x1") {
+			perEpoch = fmt.Sprintf("%.1f", ms*float64(stepsPerEpoch)/1000)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t", r.Backend, r.Net, ms, ms*float64(stepsPerEpoch)/1000)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t", r.Backend, r.Net, ms, perEpoch)
 		if o.epoch {
 			if r.EpochSeconds > 0 {
 				fmt.Fprintf(tw, "%.1f s\t", r.EpochSeconds)
@@ -277,7 +293,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprint(tw, "—\t")
 			}
 		}
-		fmt.Fprintf(tw, "%.0f\t%s\t%s\t\n", gflops, share, ratio)
+		vs := r.Vs
+		if vs == "" {
+			vs = "—"
+		}
+		fmt.Fprintf(tw, "%.0f\t%s\t%s\t\n", gflops, share, vs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -287,13 +307,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if i > 0 {
 			fmt.Fprint(stdout, ", ")
 		}
-		fmt.Fprintf(stdout, "%s %.2f", net, flops[net]/1e9)
+		fmt.Fprintf(stdout, "%s %.2f", net, gflop[net])
 	}
 	fmt.Fprintln(stdout, " (forward multiplications × 3 × 2 × 64).")
-	fmt.Fprintln(stdout, pyNote+".")
 	if o.paths {
-		return timePaths(o, backendsByName, stdout, stderr)
+		fmt.Fprintln(stdout, "1x1 rows: the lesson's two paths from 192 to 32 channels on 28x28, batch 64, forward+backward, median of 20 runs; the last column is the measured speed-up of the bottleneck (counted: "+
+			fmt.Sprintf("%.2f", bottleneck.Lesson.TheoreticalSpeedUp())+").")
 	}
+	fmt.Fprintln(stdout, pyNote+".")
 	return nil
 }
 
@@ -393,27 +414,30 @@ func timeEpochs(o options, backends map[string]compute.Backend, rows []*row, std
 	return nil
 }
 
-// timePaths prints the lesson's 1x1 comparison at batch 64, forward+backward.
-func timePaths(o options, backends map[string]compute.Backend, stdout, stderr io.Writer) error {
-	fmt.Fprintln(stdout, "\nThe lesson's 1x1 bottleneck, batch 64, forward+backward, median of 20 runs:")
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
-	fmt.Fprintln(tw, "backend\tplain 5x5\t1x1 to 16, then 5x5\tmeasured speed-up\tcounted\t")
+// timePaths times the lesson's 1x1 comparison at batch 64, forward+backward,
+// on each backend but the pure-Go one, as rows of the table.
+func timePaths(o options, backends map[string]compute.Backend, stderr io.Writer) ([]*row, error) {
+	var rows []*row
 	for _, config := range o.backends {
 		if config == "go" {
 			continue
 		}
-		var ms [2]float64
+		var pair [2]*row
 		for i, p := range []bottleneck.Path{bottleneck.Plain, bottleneck.Lesson} {
 			fmt.Fprintf(stderr, "timing %s on %s...\n", p.Name(), config)
 			m, err := bottleneck.Measure(backends[config], p, 64, true, bottleneck.Options{Warmup: 2, Runs: 20})
 			if err != nil {
-				return err
+				return nil, err
 			}
-			ms[i] = float64(m.Median.Microseconds()) / 1000
+			pair[i] = &row{Backend: config, Net: "1x1 lesson: " + p.Name(), GFLOP: float64(p.TrainingMults()) * 64 * 2 / 1e9}
+			for _, d := range m.Times {
+				pair[i].StepMs = append(pair[i].StepMs, float64(d.Microseconds())/1000)
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%.2f ms\t%.2f ms\t%.2f\t%.2f\t\n", config, ms[0], ms[1], ms[0]/ms[1], bottleneck.Lesson.TheoreticalSpeedUp())
+		pair[1].Vs = fmt.Sprintf("speed-up %.2f", pair[0].median()/pair[1].median())
+		rows = append(rows, pair[0], pair[1])
 	}
-	return tw.Flush()
+	return rows, nil
 }
 
 // cpuModel returns the processor's name from /proc/cpuinfo, or GOARCH.
