@@ -66,6 +66,8 @@ type row struct {
 	Net     string `json:"net"`
 	// StepMs holds every timed step, in milliseconds, all rounds together.
 	StepMs []float64 `json:"step_ms"`
+	// CPUMs is the processor time of the timed steps, all threads, in milliseconds.
+	CPUMs float64 `json:"cpu_ms"`
 	// EpochSeconds is a measured full epoch's training time (-epoch), or 0.
 	EpochSeconds float64 `json:"epoch_seconds,omitempty"`
 	// GFLOP is the work of one step (or run), in 10⁹ float32 operations.
@@ -181,6 +183,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 				for _, d := range times {
 					t.row.StepMs = append(t.row.StepMs, float64(d.Microseconds())/1000)
 				}
+				t.row.CPUMs += float64(t.timer.CPU.Microseconds()) / 1000
 				fmt.Fprintf(stderr, "round %d: %-8s %-9s median %.1f ms/step\n", round, t.row.Backend, net, float64(training.Median(times).Microseconds())/1000)
 			}
 			if o.pytorch != "" {
@@ -191,6 +194,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 				pyResults[net] = res
 				pyRows[i].Backend = "PyTorch " + res.TorchVersion
 				pyRows[i].StepMs = append(pyRows[i].StepMs, res.StepMs...)
+				pyRows[i].CPUMs += res.CPUMs
 				fmt.Fprintf(stderr, "round %d: %-8s %-9s median %.1f ms/step\n", round, "PyTorch", net, res.MedianMs)
 			}
 		}
@@ -273,7 +277,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.epoch {
 		epochCol = "epoch, measured\t"
 	}
-	fmt.Fprintf(tw, "backend\tnet\tms/step\ts/epoch\t%sGFLOP/s\tof peak\tGo/PyTorch\t\n", epochCol)
+	fmt.Fprintf(tw, "backend\tnet\tms/step\tCPU ms/step\ts/epoch\t%sGFLOP/s\tof peak\tGo/PyTorch\t\n", epochCol)
 	for _, r := range rows {
 		ms := r.median()
 		gflops := r.GFLOP / (ms / 1000)
@@ -285,7 +289,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if !strings.HasPrefix(r.Net, "1x1") {
 			perEpoch = fmt.Sprintf("%.1f", ms*float64(stepsPerEpoch)/1000)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t", r.Backend, r.Net, ms, perEpoch)
+		cpu := "—"
+		if r.CPUMs > 0 {
+			cpu = fmt.Sprintf("%.1f", r.CPUMs/float64(len(r.StepMs)))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t", r.Backend, r.Net, ms, cpu, perEpoch)
 		if o.epoch {
 			if r.EpochSeconds > 0 {
 				fmt.Fprintf(tw, "%.1f s\t", r.EpochSeconds)
@@ -302,7 +310,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "s/epoch = ms/step × %d steps (training only). GFLOP per step: ", stepsPerEpoch)
+	fmt.Fprintf(stdout, "ms/step is the median wall time; CPU ms/step the mean processor time of the whole process, all threads (on a busy machine it varies less). s/epoch = ms/step × %d steps (training only). GFLOP per step: ", stepsPerEpoch)
 	for i, net := range o.nets {
 		if i > 0 {
 			fmt.Fprint(stdout, ", ")
@@ -325,6 +333,7 @@ type pytorchResult struct {
 	Threads      int       `json:"threads"`
 	StepMs       []float64 `json:"step_ms"`
 	MedianMs     float64   `json:"median_ms"`
+	CPUMs        float64   `json:"cpu_ms"`
 }
 
 // runPyTorch runs one round of the PyTorch step timing for net.

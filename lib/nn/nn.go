@@ -132,26 +132,24 @@ func ZeroPad(x *Node, pad int) *Node {
 
 // MaxPool2 is PyTorch's nn.MaxPool2d(2), channels-last: the maximum of each
 // 2x2 block of x [batch, H, W, C] with even H and W, giving [batch, H/2, W/2, C].
+//
+// It gathers each 2x2 window on a last axis, in PyTorch's scan order, and
+// keeps its first maximum through a one-hot mask: the gradient then flows to
+// that one element, as with PyTorch's max pool, even where the window ties
+// (MNIST's flat background ties a lot); ReduceMax alone would send it to
+// every tied element. The same formulation serves every backend: GoMLX's
+// pure-Go backend has no max-pool gradient, and on XLA's CPU it is faster
+// than the native one, whose gradient XLA turns into a scatter.
 func MaxPool2(scope *model.Scope, x *Node) *Node {
 	x.AssertRank(4)
 	b, h, w, c := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
 	if h%2 != 0 || w%2 != 0 {
 		exceptions.Panicf("MaxPool2 %s: needs even height and width, got %dx%d", scope.Scope(), h, w)
 	}
-	var y *Node
-	if portable(x) {
-		// Gather each 2x2 window on a last axis, in PyTorch's scan order, and keep
-		// its first maximum through a one-hot mask: the gradient then flows to
-		// that one element, as with PyTorch's (and XLA's) max pool, even where the
-		// window ties (MNIST's flat background ties a lot). ReduceMax alone would
-		// send the gradient to every tied element.
-		windows := Reshape(x, b, h/2, 2, w/2, 2, c)
-		windows = Reshape(TransposeAllAxes(windows, 0, 1, 3, 5, 2, 4), b, h/2, w/2, c, 4)
-		first := StopGradient(OneHot(ArgMax(windows, -1), 4, windows.DType()))
-		y = ReduceSum(Mul(windows, first), -1)
-	} else {
-		y = MaxPool(x).ChannelsAxis(timages.ChannelsLast).Window(2).Done()
-	}
+	windows := Reshape(x, b, h/2, 2, w/2, 2, c)
+	windows = Reshape(TransposeAllAxes(windows, 0, 1, 3, 5, 2, 4), b, h/2, w/2, c, 4)
+	first := StopGradient(OneHot(ArgMax(windows, -1), 4, windows.DType()))
+	y := ReduceSum(Mul(windows, first), -1)
 	y.AssertDims(b, h/2, w/2, c)
 	cost.Record(x.Graph(), cost.Layer{Name: scope.Scope(), Kind: "max pool 2", OutShape: []int{c, h / 2, w / 2}})
 	return y
