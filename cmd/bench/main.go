@@ -56,6 +56,7 @@ type options struct {
 	threads       int
 	pytorch       string
 	pytorchJSON   string
+	ompActive     bool
 	epoch, paths  bool
 	data          string
 }
@@ -98,6 +99,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "threads for PyTorch and for the peak loop")
 	fs.StringVar(&o.pytorch, "pytorch", "", "a Python with torch (`make bench-pytorch` makes .venv-torch): time the lesson's PyTorch nets alternately with ours")
 	fs.StringVar(&o.pytorchJSON, "pytorch-json", "runs/bench/pytorch.json", "PyTorch figures: written with -pytorch, read without it")
+	fs.BoolVar(&o.ompActive, "pytorch-omp-active", false, "leave PyTorch's OpenMP threads spin-waiting (its default) instead of OMP_WAIT_POLICY=PASSIVE")
 	fs.BoolVar(&o.epoch, "epoch", false, "also time one full training epoch on MNIST per backend and net")
 	fs.BoolVar(&o.paths, "paths", false, "also time the lesson's 1x1 bottleneck against the plain 5x5 (batch 64, forward+backward)")
 	fs.StringVar(&o.data, "data", "data", "folder with the MNIST files, for -epoch")
@@ -206,7 +208,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err := savePyTorch(o.pytorchJSON, pyRows, o.threads); err != nil {
 			return err
 		}
-		pyNote = fmt.Sprintf("PyTorch (%d threads) timed in this run, alternating with Go round by round; saved in %s", o.threads, o.pytorchJSON)
+		wait := "OMP_WAIT_POLICY=PASSIVE"
+		if o.ompActive {
+			wait = "OpenMP's default waiting"
+		}
+		pyNote = fmt.Sprintf("PyTorch (%d threads, %s) timed in this run, alternating with Go round by round; saved in %s", o.threads, wait, o.pytorchJSON)
 	} else if saved, when, err := loadPyTorch(o.pytorchJSON); err == nil {
 		pyRows = nil
 		for _, r := range saved {
@@ -348,6 +354,13 @@ func runPyTorch(o options, net string) (*pytorchResult, error) {
 	cmd := exec.Command(o.pytorch, script, "--net", net, "--threads", fmt.Sprint(o.threads),
 		"--steps", fmt.Sprint(o.steps), "--warmup", fmt.Sprint(o.warmup), "--out", tmp.Name())
 	cmd.Stderr = os.Stderr
+	if !o.ompActive {
+		// On a busy machine, OpenMP threads that spin while they wait for
+		// each other make PyTorch's step 10 to 70 times slower (measured here:
+		// 973 against 65 ms for the residual net on 2 threads); waiting
+		// passively keeps the yardstick from being handicapped.
+		cmd.Env = append(os.Environ(), "OMP_WAIT_POLICY=PASSIVE")
+	}
 	if out, err := cmd.Output(); err != nil {
 		return nil, fmt.Errorf("%s %s (run from the repository's root; `make bench-pytorch` installs torch): %w\n%s", o.pytorch, script, err, out)
 	}
