@@ -51,13 +51,25 @@ static float fma256(int64_t iters) {
 	return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
 }
 
+#include <time.h>
+static int64_t thread_cpu_ns(void) {
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int has_avx512(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx512f"); }
 static int has_fma(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 */
 import "C"
 
+import "time"
+
 // sink keeps the loops' results alive so the compiler cannot drop them.
 var sink float32
+
+// threadCPU returns the processor time of the calling OS thread, or a negative value.
+func threadCPU() time.Duration { return time.Duration(C.thread_cpu_ns()) }
 
 func bestKernel() (kernel, bool) {
 	switch {

@@ -2,6 +2,7 @@ package peak_test
 
 import (
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestMeasureRefusesBadArguments(t *testing.T) {
 	for _, tc := range []struct {
 		threads int
 		d       time.Duration
-	}{{0, time.Second}, {1, 0}, {-1, time.Second}} {
+	}{{0, time.Second}, {1, 0}, {-1, time.Second}, {runtime.NumCPU() + 1, time.Second}} {
 		if _, err := peak.Measure(tc.threads, tc.d); err == nil || errors.Is(err, peak.ErrUnsupported) {
 			t.Errorf("Measure(%d, %s): error %v, want an argument error", tc.threads, tc.d, err)
 		}
