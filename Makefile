@@ -5,7 +5,9 @@
 #   make lab ADVCNN_QUICK=1   the same, with the notebooks training 1 epoch (a minute) instead of 10
 #   make test     set up, then run every test and check, the notebooks in JupyterLab in chromium included
 #   make doctor   say what works and what to do about what doesn't
-#   make bench    benchmarks (speed figures quoted in the README)
+#   make bench    time the training step: one table (backend, net, ms/step, s/epoch, GFLOP/s, share of peak)
+#   make bench-pytorch  the same, alternating with the lesson's PyTorch (installs torch, about 5.4 GB, into .venv-torch)
+#   make gpu-check  on an NVIDIA GPU: CUDA plugin, tests on xla:cuda, step and epoch times, 1x1 benchmark (at most 8 min)
 #   make plots    redraw plots/*.png from the committed histories (needs Debian's chromium)
 #   make image    build the teaching image (docker when a daemon answers, otherwise podman)
 #   make image-test  build the image from nothing here (as root) and check it runs
@@ -32,7 +34,7 @@ BROWSER_DEPS      := tools/browser/node_modules/.package-lock.json
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup lab test doctor bench plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium image image-test
+.PHONY: help setup lab test doctor bench bench-pytorch gpu-check plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium image image-test
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -64,7 +66,33 @@ doctor:
 	@go run ./cmd/doctor
 
 bench: setup
-	go test -run '^$$' -bench . -benchtime 20x ./lib/...
+	go run ./cmd/bench
+
+# The yardstick, opt-in and never in CI: torch from PyPI in its own virtual
+# environment. PyPI's Linux torch is the CUDA build; it runs on the CPU, but
+# it cannot even be imported without its nvidia-* libraries (tried with
+# --no-deps), so they come too: about 5.4 GB in all.
+TORCH_VENV    := .venv-torch
+TORCH_VERSION := 2.15.0
+bench-pytorch: setup $(TORCH_VENV)/.installed
+	go run ./cmd/bench -pytorch $(TORCH_VENV)/bin/python
+$(TORCH_VENV)/.installed:
+	$(call step,"torch $(TORCH_VERSION) from PyPI into $(TORCH_VENV) (about 5.4 GB with its CUDA libraries)")
+	test -x $(TORCH_VENV)/bin/python || python3 -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install -q --disable-pip-version-check torch==$(TORCH_VERSION) numpy
+	@touch $@
+
+# The GPU check, in at most 8 minutes on an NVIDIA machine. `make setup`
+# installs the CUDA plugin when it sees a GPU. GPU_BACKEND=xla:cpu runs the
+# same steps on the CPU, to test the target on a machine without a GPU.
+GPU_BACKEND ?= xla:cuda
+gpu-check: setup
+	@if [ "$(GPU_BACKEND)" = xla:cuda ] && ! nvidia-smi -L >/dev/null 2>&1; then \
+		echo "gpu-check needs an NVIDIA GPU and its driver (nvidia-smi -L failed); GPU_BACKEND=xla:cpu runs the same steps on the CPU"; exit 1; fi
+	$(call step,"go test ./lib/... on $(GPU_BACKEND) and the pure-Go backend")
+	ADVCNN_TEST_BACKENDS=go,$(GPU_BACKEND) timeout 300 go test -count=1 ./lib/...
+	$(call step,"training steps, one epoch of each net, the 1x1 benchmark on $(GPU_BACKEND)")
+	timeout 180 go run ./cmd/bench -backends $(GPU_BACKEND) -rounds 1 -epoch -paths
 
 CHROMIUM := chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \

@@ -1,7 +1,9 @@
 // Command plots draws the committed reference runs (plots/*/history.json) as
 // standalone, offline HTML pages: each net's training curves against the
-// lesson's PyTorch log, and the Inception net's seeds. `make plots` runs it and
-// turns the pages into the PNG images committed in plots/.
+// lesson's PyTorch log, each net's Go seeds, and the spread of the final
+// accuracies of Go's and PyTorch's seeds. `make plots` runs it and turns the
+// pages into the PNG images committed in plots/. It also prints the seed
+// table of plots/README.md.
 //
 //	go run ./cmd/plots -out runs/plots
 package main
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/charts"
+	"github.com/learn-gomlx/advanced-cnn/lib/seeds"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -39,8 +42,21 @@ func run(plotsDir, out string) error {
 			[]string{"inception", "Go, seed 1 (plots/inception)"}},
 		{"resnet.html", "Residual net: 10 epochs on xla:cpu",
 			[]string{"resnet", "Residual net, Go, seed 1", "inception", "Inception net, Go, seed 1"}},
-		{"inception-seeds.html", "Inception net: three seeds against the lesson's PyTorch log",
-			[]string{"inception", "Go, seed 1", "seeds/inception-seed2", "Go, seed 2", "seeds/inception-seed3", "Go, seed 3"}},
+	}
+	for _, net := range []string{"inception", "resnet"} {
+		goRuns, _, err := seeds.Load(plotsDir, net, 10)
+		if err != nil {
+			return err
+		}
+		page := struct {
+			file, title string
+			runs        []string
+		}{net + "-seeds.html", fmt.Sprintf("%s: %d seeds on xla:cpu against the lesson's PyTorch log", net, len(goRuns.Runs)), nil}
+		for _, r := range goRuns.Runs {
+			rel, _ := filepath.Rel(plotsDir, filepath.Dir(r.Source))
+			page.runs = append(page.runs, rel, fmt.Sprintf("Go, seed %d", r.Seed))
+		}
+		pages = append(pages, page)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -61,6 +77,53 @@ func run(plotsDir, out string) error {
 			return err
 		}
 		path := filepath.Join(out, p.file)
+		if err := charts.WriteHTML(path, charts.Options{}, fig); err != nil {
+			return err
+		}
+		fmt.Println("wrote", path)
+	}
+	return spreads(plotsDir, out)
+}
+
+// spreads draws each net's seed spread, Go against PyTorch, and prints the
+// seed table of plots/README.md.
+func spreads(plotsDir, out string) error {
+	fmt.Println("\n| net | framework | " + "seed 1 | seed 2 | seed 3 | seed 4 | seed 5 | mean ± sd |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	for _, net := range []string{"inception", "resnet"} {
+		goRuns, torchRuns, err := seeds.Load(plotsDir, net, 10)
+		if err != nil {
+			return err
+		}
+		var sets []seeds.Set
+		for _, s := range []seeds.Set{goRuns, torchRuns} {
+			if len(s.Runs) == 0 {
+				continue
+			}
+			sets = append(sets, s)
+			cells := map[int64]string{}
+			for _, r := range s.Runs {
+				cells[r.Seed] = fmt.Sprintf("%.2f", r.Final())
+			}
+			line := fmt.Sprintf("| %s | %s |", net, s.Framework)
+			for seed := int64(1); seed <= 5; seed++ {
+				if c, ok := cells[seed]; ok {
+					line += " " + c + " |"
+				} else {
+					line += " — |"
+				}
+			}
+			fmt.Printf("%s %.2f ± %.2f (%d runs) |\n", line, s.Mean(), s.SD(), len(s.Runs))
+		}
+		if len(sets) == 2 {
+			fmt.Printf("| %s | Go − PyTorch | | | | | | %+.2f |\n", net, goRuns.Mean()-torchRuns.Mean())
+		}
+		fig, err := charts.SeedSpread(sets, charts.SpreadOptions{
+			Title: fmt.Sprintf("%s net: test accuracy after 10 epochs, Go and PyTorch", map[string]string{"inception": "Inception", "resnet": "Residual"}[net])})
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(out, net+"-spread.html")
 		if err := charts.WriteHTML(path, charts.Options{}, fig); err != nil {
 			return err
 		}

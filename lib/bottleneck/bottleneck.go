@@ -147,8 +147,8 @@ func (p Path) TheoreticalSpeedUp() float64 {
 // input gradient is counted too: Runner asks for it.)
 func (p Path) TrainingMults() int64 { return 3 * p.Mults() }
 
-// Build adds the path to the graph of x [batch, 192, 28, 28] and returns its
-// output [batch, 32, 28, 28]. The layers are nn.Conv2D in scope "reduce1x1"
+// Build adds the path to the graph of x [batch, 28, 28, 192] (channels-last,
+// as package nn's layers compute) and returns its output [batch, 28, 28, 32]. The layers are nn.Conv2D in scope "reduce1x1"
 // (the bottleneck, if any) and "conv5x5". No activation between them: the
 // lesson's Inception branches have none. It panics, as GoMLX layers do, on a
 // wrong input shape or an invalid path.
@@ -156,7 +156,7 @@ func (p Path) Build(scope *model.Scope, x *graph.Node) *graph.Node {
 	if err := p.Validate(); err != nil {
 		panic(err)
 	}
-	x.AssertDims(x.Shape().Dim(0), InChannels, Size, Size)
+	x.AssertDims(x.Shape().Dim(0), Size, Size, InChannels)
 	if p.Width > 0 {
 		x = nn.Conv2D(scope.In("reduce1x1"), x, p.Width, 1, 0)
 	}
@@ -261,7 +261,7 @@ func NewRunner(backend compute.Backend, path Path, batch int, backward bool) (r 
 	if err != nil {
 		return nil, err
 	}
-	inputShape := shapes.Make(nn.DType, batch, InChannels, Size, Size)
+	inputShape := shapes.Make(nn.DType, batch, Size, Size, InChannels)
 
 	start := time.Now()
 	if _, err := r.exec.Compile(inputShape); err != nil {
@@ -288,7 +288,7 @@ func NewRunner(backend compute.Backend, path Path, batch int, backward bool) (r 
 	return r, nil
 }
 
-// graph is the model function: x [batch, 192, 28, 28] to the scalar checked
+// graph is the model function: x [batch, 28, 28, 192] to the scalar checked
 // after each run, followed by the tensors that must be computed but stay on
 // the device.
 func (r *Runner) graph(scope *model.Scope, x *graph.Node) []*graph.Node {

@@ -20,17 +20,19 @@ const DeepChannels = 8
 const MaxDepth = 100
 
 // deepStem is the deep nets' first layer: a 3x3 convolution from the image to
-// DeepChannels, ReLU, and 2x2 max pooling, [batch, 1, 28, 28] to [batch, 8, 14, 14].
+// DeepChannels, ReLU, and 2x2 max pooling, [batch, 1, 28, 28] (channels-first,
+// as PyTorch) to [batch, 14, 14, 8] (channels-last, see package nn).
 func deepStem(scope *model.Scope, x *Node) *Node {
 	batch := x.Shape().Dim(0)
 	x.AssertDims(batch, 1, 28, 28)
+	x = nn.ToChannelsLast(x)
 	return nn.MaxPool2(scope.In("mp1"), activation.Relu(nn.Conv2D(scope.In("stem"), x, DeepChannels, 3, 1)))
 }
 
-// deepHead pools [batch, 8, 14, 14] to 7x7 and maps it to 10 logits.
+// deepHead pools [batch, 14, 14, 8] to 7x7 and maps it to 10 logits.
 func deepHead(scope *model.Scope, x *Node) *Node {
 	batch := x.Shape().Dim(0)
-	x.AssertDims(batch, DeepChannels, 14, 14)
+	x.AssertDims(batch, 14, 14, DeepChannels)
 	x = nn.Flatten(nn.MaxPool2(scope.In("mp2"), x))
 	return nn.Linear(scope.In("fc"), x, 10)
 }

@@ -17,10 +17,15 @@ var BranchNames = [4]string{"1x1", "5x5", "3x3", "average pool"}
 
 // FirstInceptionBranches runs the Inception net up to its first block and
 // returns that block's four branches (InceptionBranches) for x [batch, 1,
-// 28, 28]: [batch, 16, 12, 12] and three of [batch, 24, 12, 12]. With the
-// Inception net's store, these are what its first block sees.
+// 28, 28], channels-first as PyTorch's: [batch, 16, 12, 12] and three of
+// [batch, 24, 12, 12]. With the Inception net's store, these are what its
+// first block sees.
 func FirstInceptionBranches(scope *model.Scope, x *Node) []*Node {
-	return InceptionBranches(scope.In("incep1"), inceptionInput(scope, x))
+	branches := InceptionBranches(scope.In("incep1"), inceptionInput(scope, x))
+	for i, b := range branches {
+		branches[i] = nn.ToChannelsFirst(b)
+	}
+	return branches
 }
 
 // FeatureMap is one channel of a layer's output for one image.

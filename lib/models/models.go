@@ -2,8 +2,12 @@
 // in the PyTorch lecture: the GoogLeNet-style Inception net and the simple
 // residual net. Inputs are [batch, 1, 28, 28] images, outputs [batch, 10] logits.
 //
-// Variables are named as in PyTorch's state_dict: "/incep1/branch5x5_2/weight"
-// here is "incep1.branch5x5_2.weight" there.
+// Variables are named and shaped as in PyTorch's state_dict:
+// "/incep1/branch5x5_2/weight" here is "incep1.branch5x5_2.weight" there.
+// Inside, the nets compute channels-last ([batch, H, W, C], see package nn):
+// one transpose at the input, and one in nn.Flatten before the last layer,
+// so that fc keeps PyTorch's weights. Shapes in comments are PyTorch's
+// (C, H, W); AssertDims checks them channels-last.
 package models
 
 import (
@@ -22,15 +26,15 @@ import (
 )
 
 // InceptionA is the lesson's Inception block: four branches on the same input
-// x [batch, in, H, W], concatenated along the channel axis into
-// [batch, 16+24+24+24 = 88, H, W]. As in the lesson, no activation inside.
+// x [batch, H, W, in] (channels-last), concatenated along the channel axis
+// into [batch, H, W, 16+24+24+24 = 88]. As in the lesson, no activation inside.
 func InceptionA(scope *model.Scope, x *Node) *Node {
-	return Concatenate(InceptionBranches(scope, x), 1)
+	return Concatenate(InceptionBranches(scope, x), -1) // torch.cat(outputs, dim=1)
 }
 
 // InceptionBranches are the four branches of InceptionA before they are
-// concatenated, in the lesson's order: 1x1 [batch, 16, H, W], 5x5 [batch,
-// 24, H, W], 3x3 [batch, 24, H, W] and average pooling [batch, 24, H, W].
+// concatenated, in the lesson's order, channels-last: 1x1 [batch, H, W, 16],
+// 5x5 [batch, H, W, 24], 3x3 [batch, H, W, 24] and average pooling [batch, H, W, 24].
 func InceptionBranches(scope *model.Scope, x *Node) []*Node {
 	branch1x1 := nn.Conv2D(scope.In("branch1x1"), x, 16, 1, 0)
 
@@ -53,7 +57,7 @@ func InceptionNet(scope *model.Scope, x *Node) *Node {
 	batch := x.Shape().Dim(0)
 	x = inceptionInput(scope, x)
 	x = InceptionA(scope.In("incep1"), x)
-	x.AssertDims(batch, 88, 12, 12)
+	x.AssertDims(batch, 12, 12, 88)
 	x = activation.Relu(nn.MaxPool2(scope.In("mp2"), nn.Conv2D(scope.In("conv2"), x, 20, 5, 0)))
 	x = InceptionA(scope.In("incep2"), x)
 	x = nn.Flatten(x)
@@ -61,16 +65,18 @@ func InceptionNet(scope *model.Scope, x *Node) *Node {
 	return nn.Linear(scope.In("fc"), x, 10)
 }
 
-// inceptionInput is the Inception net's first layer: x [batch, 1, 28, 28] to [batch, 10, 12, 12].
+// inceptionInput is the Inception net's first layer: x [batch, 1, 28, 28]
+// (channels-first, as PyTorch) to [batch, 12, 12, 10] (channels-last).
 func inceptionInput(scope *model.Scope, x *Node) *Node {
 	x.AssertDims(x.Shape().Dim(0), 1, 28, 28)
+	x = nn.ToChannelsLast(x)
 	return activation.Relu(nn.MaxPool2(scope.In("mp1"), nn.Conv2D(scope.In("conv1"), x, 10, 5, 0)))
 }
 
-// ResidualBlock is the lesson's block on x [batch, c, H, W]:
+// ResidualBlock is the lesson's block on x [batch, H, W, c] (channels-last):
 // y = relu(conv1(x)); y = conv2(y); out = relu(x + y), both convolutions 3x3, c to c, padding 1.
 func ResidualBlock(scope *model.Scope, x *Node) *Node {
-	channels := x.Shape().Dim(1)
+	channels := x.Shape().Dim(-1)
 	y := activation.Relu(nn.Conv2D(scope.In("conv1"), x, channels, 3, 1))
 	y = nn.Conv2D(scope.In("conv2"), y, channels, 3, 1)
 	return activation.Relu(Add(x, y))
@@ -81,9 +87,10 @@ func ResidualBlock(scope *model.Scope, x *Node) *Node {
 func ResidualNet(scope *model.Scope, x *Node) *Node {
 	batch := x.Shape().Dim(0)
 	x.AssertDims(batch, 1, 28, 28)
+	x = nn.ToChannelsLast(x)
 	x = nn.MaxPool2(scope.In("mp1"), activation.Relu(nn.Conv2D(scope.In("conv1"), x, 16, 5, 0)))
 	x = ResidualBlock(scope.In("rblock1"), x)
-	x.AssertDims(batch, 16, 12, 12)
+	x.AssertDims(batch, 12, 12, 16)
 	x = nn.MaxPool2(scope.In("mp2"), activation.Relu(nn.Conv2D(scope.In("conv2"), x, 32, 5, 0)))
 	x = ResidualBlock(scope.In("rblock2"), x)
 	x = nn.Flatten(x)

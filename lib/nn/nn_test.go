@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -23,8 +24,9 @@ func pattern(n int, phase float64) []float32 {
 }
 
 // crossBackendGraph runs conv 3x3 (pad 1) -> max pool 2 -> avg pool 3 (pad 1)
-// on a fixed input with fixed weights and returns the output, the loss
-// sum(out²) and its gradients with respect to the input and the conv weight.
+// on a fixed channels-first input with fixed weights and returns the
+// channels-first output, the loss sum(out²) and its gradients with respect to
+// the input and the conv weight. The layers compute channels-last in between.
 func crossBackendGraph(t *testing.T, b compute.Backend) map[string][]float32 {
 	t.Helper()
 	store := model.NewStore()
@@ -37,9 +39,10 @@ func crossBackendGraph(t *testing.T, b compute.Backend) map[string][]float32 {
 		}
 	}
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *Node) []*Node {
-		y := nn.Conv2D(scope.In("conv"), x, 4, 3, 1)
+		y := nn.Conv2D(scope.In("conv"), nn.ToChannelsLast(x), 4, 3, 1)
 		y = nn.MaxPool2(scope.In("max"), y)
 		y = nn.AvgPool3(scope.In("avg"), y)
+		y = nn.ToChannelsFirst(y)
 		loss := ReduceAllSum(Square(y))
 		weight := store.GetVariable("/conv/weight").ValueGraph(x.Graph())
 		grads := Gradient(loss, x, weight)
@@ -97,7 +100,9 @@ func TestCrossBackend(t *testing.T) {
 	}
 }
 
-// TestLayersByHand checks each layer against values computed by hand, on every backend.
+// TestLayersByHand checks each layer against values computed by hand, on
+// every backend. Inputs and outputs are channels-first, as written here; the
+// layers see them channels-last.
 func TestLayersByHand(t *testing.T) {
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
 		store := model.NewStore()
@@ -111,10 +116,12 @@ func TestLayersByHand(t *testing.T) {
 			}
 		}
 		exec, err := model.NewExec(b, store, func(scope *model.Scope, x, ones *Node) []*Node {
+			x, ones = nn.ToChannelsLast(x), nn.ToChannelsLast(ones)
 			return []*Node{
-				nn.Conv2D(scope.In("c"), x, 1, 1, 0),
-				nn.MaxPool2(scope.In("m"), x),
-				nn.AvgPool3(scope.In("a"), ones),
+				nn.ToChannelsFirst(nn.Conv2D(scope.In("c"), x, 1, 1, 0)),
+				nn.ToChannelsFirst(nn.MaxPool2(scope.In("m"), x)),
+				nn.ToChannelsFirst(nn.AvgPool3(scope.In("a"), ones)),
+				nn.Flatten(x),
 			}
 		})
 		if err != nil {
@@ -147,6 +154,11 @@ func TestLayersByHand(t *testing.T) {
 		wantAvg := []float32{4. / 9, 6. / 9, 4. / 9, 6. / 9, 1, 6. / 9, 4. / 9, 6. / 9, 4. / 9}
 		if got := tensors.MustCopyFlatData[float32](out[2]); !equal(got, wantAvg, 1e-6) {
 			t.Errorf("avg pool = %v, want %v", got, wantAvg)
+		}
+		// Flatten of the channels-last tensor is PyTorch's x.view(1, -1) of the
+		// channels-first one: the input's values in their original order.
+		if got := tensors.MustCopyFlatData[float32](out[3]); !equal(got, x, 0) || !slices.Equal(out[3].Shape().Dimensions, []int{1, 32}) {
+			t.Errorf("flatten = %v %v, want [1 32] %v", out[3].Shape().Dimensions, got, x)
 		}
 	})
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Runs the lesson's PyTorch training of the Inception net, as a yardstick for
-the Go reference runs in plots/. Run by hand, never in CI (needs PyTorch):
+"""Runs the lesson's PyTorch training of one of its two nets, as a yardstick
+for the Go reference runs in plots/. Run by hand, never in CI (needs PyTorch,
+see `make bench-pytorch`):
 
-    python plots/pytorch/lesson_run.py --data data --seed 1 > plots/pytorch/inception-seed1.log
+    python plots/pytorch/lesson_run.py --net inception --data data --seed 1 > plots/pytorch/inception-seed1.log
+    python plots/pytorch/lesson_run.py --net resnet --data data --seed 1 > plots/pytorch/resnet-seed1.log
 
-The model (InceptionNet of lib/models/testdata/pytorch/gen_fixtures.py, the
-lesson's code), loss, optimiser, batch size, shuffling and log lines are the
+The model (InceptionNet or ResidualNet of
+lib/models/testdata/pytorch/gen_fixtures.py, the lesson's code), loss, optimiser, batch size, shuffling and log lines are the
 lesson's (lesson-seed.txt). Two things differ, neither touching the
 arithmetic: MNIST is read from the four .gz files with gzip and numpy instead
 of torchvision (same normalisation), and the seed is set, so a run can be
@@ -24,10 +26,10 @@ import torch.optim as optim
 from torch.utils.data import DataLoader, TensorDataset
 
 
-# The lesson's Inception net, from the same file as the parity fixtures, so
-# there is one copy of the lesson's PyTorch code in the repository.
+# The lesson's nets, from the same file as the parity fixtures, so there is
+# one copy of the lesson's PyTorch code in the repository.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib", "models", "testdata", "pytorch"))
-from gen_fixtures import InceptionNet  # noqa: E402
+from gen_fixtures import NETS  # noqa: E402
 
 
 def load(data, prefix):
@@ -40,7 +42,9 @@ def load(data, prefix):
 
 
 def main():
+    nets = {name: cls for name, cls, _ in NETS}
     ap = argparse.ArgumentParser()
+    ap.add_argument("--net", choices=sorted(nets), default="inception")
     ap.add_argument("--data", default="data")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=10)
@@ -50,10 +54,10 @@ def main():
     torch.set_num_threads(args.threads)
     train_loader = DataLoader(load(args.data, "train"), shuffle=True, batch_size=64)
     test_loader = DataLoader(load(args.data, "t10k"), shuffle=False, batch_size=64)
-    model = InceptionNet()
+    model = nets[args.net]()
     criterion = torch.nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
-    print(f"torch {torch.__version__}, seed {args.seed}, {args.threads} thread(s)", flush=True)
+    print(f"torch {torch.__version__}, {args.net}, seed {args.seed}, {args.threads} thread(s)", flush=True)
     for epoch in range(args.epochs):
         start = time.time()
         running_loss = 0.0

@@ -1,11 +1,13 @@
 // Package backendtest runs a test on every GoMLX backend available here: the
 // pure-Go backend always, and XLA's CPU plugin when it is installed. With
 // CI=true a missing XLA CPU plugin fails the test, so CI can never quietly run
-// on the fallback only.
+// on the fallback only. ADVCNN_TEST_BACKENDS, a comma-separated list such as
+// "xla:cuda", replaces that choice (`make gpu-check` uses it).
 package backendtest
 
 import (
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -19,9 +21,16 @@ var (
 	cached = map[string]compute.Backend{}
 )
 
+// ConfigsEnv names the environment variable that, when set, lists the
+// backends to test on instead of the automatic choice.
+const ConfigsEnv = "ADVCNN_TEST_BACKENDS"
+
 // Configs returns the backend configurations to test on: "go", and "xla:cpu"
 // when its plugin is found. With CI=true it fails t when the plugin is missing.
 func Configs(t testing.TB) []string {
+	if list := os.Getenv(ConfigsEnv); list != "" {
+		return strings.Split(list, ",")
+	}
 	configs := []string{"go"}
 	if _, ok := backend.Plugins()["cpu"]; ok {
 		configs = append(configs, "xla:cpu")

@@ -1,0 +1,124 @@
+package training
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+)
+
+// StepTimer times training steps of a recipe on random MNIST-shaped batches,
+// exactly as Train runs them: each step sends a fresh batch from the host,
+// runs the forward pass, the backward pass and the SGD-momentum update, and
+// reads the loss back. It is the one timing that the benchmarks (cmd/bench,
+// BenchmarkTrainStep) and the GPU check share.
+type StepTimer struct {
+	trainer *train.Trainer
+	data    *batches
+	// Compile is the time of the first step: compilation and one run.
+	Compile time.Duration
+	// CPU is the processor time the whole process used during the last call
+	// of Time, all threads together (0 where the system does not say). On a
+	// busy machine it varies less than the wall time.
+	CPU time.Duration
+}
+
+// stepTimerBatches is how many different random batches a StepTimer cycles through.
+const stepTimerBatches = 4
+
+// NewStepTimer builds cfg's trainer on backend with fresh weights from
+// cfg.Seed, compiles it and runs one step.
+func NewStepTimer(backend compute.Backend, cfg Config) (t *StepTimer, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("timing %s on %s: %v", cfg.Model, backend.Name(), r)
+		}
+	}()
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, err
+	}
+	trainer, err := NewTrainer(backend, store, cfg)
+	if err != nil {
+		return nil, err
+	}
+	t = &StepTimer{trainer: trainer, data: &batches{name: "timing", data: RandomDataset(stepTimerBatches*cfg.BatchSize, uint64(cfg.Seed)), size: cfg.BatchSize}}
+	start := time.Now()
+	if _, err := t.Time(1); err != nil {
+		return nil, err
+	}
+	t.Compile = time.Since(start)
+	return t, nil
+}
+
+// Time runs steps training steps and returns the wall time of each.
+func (t *StepTimer) Time(steps int) (times []time.Duration, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("training step: %v", r)
+		}
+	}()
+	times = make([]time.Duration, 0, steps)
+	cpu0 := processCPU()
+	defer func() { t.CPU = processCPU() - cpu0 }()
+	for len(times) < steps {
+		for batch, err := range t.data.Iter() {
+			if err != nil {
+				return times, err
+			}
+			start := time.Now()
+			if _, err := t.trainer.TrainStep(batch); err != nil {
+				return times, err
+			}
+			times = append(times, time.Since(start))
+			if len(times) == steps {
+				break
+			}
+		}
+	}
+	return times, nil
+}
+
+// Median returns the median of times (the upper one of an even count), or 0 if empty.
+func Median(times []time.Duration) time.Duration {
+	if len(times) == 0 {
+		return 0
+	}
+	s := slices.Clone(times)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// RandomDataset returns n MNIST-shaped images of normalised random pixels
+// (mean 0, standard deviation 1, as MNIST after the lesson's normalisation)
+// with random labels, from seed.
+func RandomDataset(n int, seed uint64) *mnist.Dataset {
+	r := rand.New(rand.NewPCG(seed, 28))
+	d := &mnist.Dataset{N: n, Images: make([]float32, n*mnist.Rows*mnist.Cols), Labels: make([]int32, n)}
+	for i := range d.Images {
+		d.Images[i] = float32(r.NormFloat64())
+	}
+	for i := range d.Labels {
+		d.Labels[i] = int32(r.IntN(10))
+	}
+	return d
+}
+
+// processCPU returns the processor time (user and system) this process has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
