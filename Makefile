@@ -55,7 +55,7 @@ test: setup browser
 	go test -count=1 ./lib/... ./cmd/...
 	$(call step,"notebooks executed headless (short trainings)")
 	$(VENV)/bin/python notebooks/run_notebooks.py
-	$(call step,"notebooks in JupyterLab, run from the menu in chromium (short trainings)")
+	$(call step,"notebooks in JupyterLab: run from the menu in chromium (short trainings)")
 	node tools/browser/lab-test.mjs
 	$(call step,"the browser test catches errors and blank charts (its broken notebooks in tools/browser/testdata)")
 	node tools/browser/lab-test.mjs --self-check
@@ -91,7 +91,7 @@ gpu-check: setup
 		echo "gpu-check needs an NVIDIA GPU and its driver (nvidia-smi -L failed); GPU_BACKEND=xla:cpu runs the same steps on the CPU"; exit 1; fi
 	$(call step,"go test ./lib/... on $(GPU_BACKEND) and the pure-Go backend")
 	ADVCNN_TEST_BACKENDS=go,$(GPU_BACKEND) timeout 300 go test -count=1 ./lib/...
-	$(call step,"training steps, one epoch of each net, the 1x1 benchmark on $(GPU_BACKEND)")
+	$(call step,"training steps and one epoch of each net and the 1x1 benchmark on $(GPU_BACKEND)")
 	timeout 180 go run ./cmd/bench -backends $(GPU_BACKEND) -rounds 1 -epoch -paths
 
 CHROMIUM := chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \

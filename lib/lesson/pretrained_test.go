@@ -2,6 +2,7 @@ package lesson
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -116,21 +117,43 @@ func TestPretrainedIn(t *testing.T) {
 	}
 }
 
-// The committed weights, when there are some, load and fit their nets.
+// The committed weights are the reference runs' own: on the full MNIST test
+// set they give the test accuracy that plots/<name>/history.json records.
 func TestPretrainedCommitted(t *testing.T) {
-	b := backendtest.Get(t, "go")
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	testSet, err := mnist.Load(filepath.Join(root, "data"), mnist.Test)
+	if err != nil {
+		t.Fatalf("%v (run `make setup`)", err)
+	}
+	// The pure-Go backend takes many minutes over 10,000 images; the
+	// cross-backend tests already show that it computes what XLA does.
+	if !slices.Contains(backendtest.Configs(t), "xla:cpu") {
+		t.Skip("the full test set needs the XLA CPU plugin (`make setup`); CI always has it")
+	}
+	b := backendtest.Get(t, "xla:cpu")
 	for _, name := range []string{"inception", "resnet"} {
 		net, err := Pretrained(b, name)
-		if errors.Is(err, training.ErrNoWeights) {
-			t.Logf("%s: %v", name, err)
-			continue
-		}
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if net.Weights.Params != net.Spec.Params {
 			t.Errorf("%s: %d weights, the net has %d parameters", name, net.Weights.Params, net.Spec.Params)
 		}
+		e, err := Evaluate(b, net.Store, net.Spec.Build, testSet)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := float64(e.Confusion.Right()) / float64(e.Confusion.Total())
+		// One test image is 0.0001; the run's own evaluation may differ from
+		// this backend's by the rounding of a logit or two.
+		if math.Abs(got-net.Weights.TestAccuracy) > 0.00025 {
+			t.Errorf("%s: the committed weights give %.2f %% on the test set, their run recorded %.2f %%",
+				name, 100*got, 100*net.Weights.TestAccuracy)
+		}
+		t.Logf("%s: %.2f %% on %d test images (the run recorded %.2f %%)", name, 100*got, e.Confusion.Total(), 100*net.Weights.TestAccuracy)
 	}
 }
 
