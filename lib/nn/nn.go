@@ -65,7 +65,11 @@ func Conv2D(scope *model.Scope, x *Node, outC, k, pad int) *Node {
 	batch, h, w, inC := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
 	outH, outW := cost.ConvOutSize(h, k, 1, pad), cost.ConvOutSize(w, k, 1, pad)
 	if outH <= 0 || outW <= 0 {
-		exceptions.Panicf("Conv2D %s: kernel %d with padding %d does not fit input %dx%d", scope.Scope(), k, pad, h, w)
+		hint := ""
+		if h == 1 || w == 1 {
+			hint = " (is x channels-first? the layers take [batch, H, W, C]: convert the images with nn.ToChannelsLast first)"
+		}
+		exceptions.Panicf("Conv2D %s: kernel %d with padding %d does not fit input %dx%d%s", scope.Scope(), k, pad, h, w, hint)
 	}
 	bound := 1 / math.Sqrt(float64(inC*k*k))
 	weight := uniformVar(scope, "weight", bound, outC, inC, k, k).ValueGraph(g)

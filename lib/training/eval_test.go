@@ -19,7 +19,8 @@ import (
 // widerBlock is a student's edit of the lesson's residual block: a 1x1
 // convolution added in front of the first 3x3 one.
 func widerBlock(scope *model.Scope, x *Node) *Node {
-	channels := x.Shape().Dim(1)
+	channels := x.Shape().Dim(-1) // channels-last, as lib/nn computes
+
 	y := activation.Relu(nn.Conv2D(scope.In("squeeze"), x, channels, 1, 0))
 	y = activation.Relu(nn.Conv2D(scope.In("conv1"), y, channels, 3, 1))
 	y = nn.Conv2D(scope.In("conv2"), y, channels, 3, 1)
@@ -28,6 +29,7 @@ func widerBlock(scope *model.Scope, x *Node) *Node {
 
 // editedResidualNet is the lesson's residual net with widerBlock in place of ResidualBlock.
 func editedResidualNet(scope *model.Scope, x *Node) *Node {
+	x = nn.ToChannelsLast(x)
 	x = nn.MaxPool2(scope.In("mp1"), activation.Relu(nn.Conv2D(scope.In("conv1"), x, 16, 5, 0)))
 	x = widerBlock(scope.In("rblock1"), x)
 	x = nn.MaxPool2(scope.In("mp2"), activation.Relu(nn.Conv2D(scope.In("conv2"), x, 32, 5, 0)))
