@@ -12,8 +12,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/janpfeifer/gonb/gonbui"
-
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
@@ -128,23 +126,7 @@ func pngDataURI(im Image) (string, error) {
 // DisplayImages shows image grids in the notebook. Outside a notebook it
 // only renders them, to report errors.
 func DisplayImages(grids ...*ImageGrid) error {
-	if len(grids) == 0 {
-		return errors.New("charts: no image grid to display")
-	}
-	var b strings.Builder
-	for _, g := range grids {
-		s, err := g.HTML()
-		if err != nil {
-			return err
-		}
-		b.WriteString(s)
-	}
-	if !InNotebook() {
-		return nil
-	}
-	gonbui.DisplayHTML(b.String())
-	gonbui.Sync()
-	return gonbui.Error()
+	return displayHTML("charts: no image grid to display", grids)
 }
 
 // digitPixels returns image i of d (28x28 values).

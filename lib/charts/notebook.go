@@ -40,12 +40,22 @@ func DisplayLibrary(o Options) error {
 // draws once DisplayLibrary's library is loaded. Outside a notebook it only
 // renders them, to report errors.
 func Display(figs ...*Figure) error {
-	if len(figs) == 0 {
-		return errors.New("charts: nothing to display")
+	return displayHTML("charts: nothing to display", figs)
+}
+
+// htmlSnippet is what Display and DisplayImages show: a Figure or an ImageGrid.
+type htmlSnippet interface{ HTML() (string, error) }
+
+// displayHTML renders parts into one HTML output of the notebook, or, outside
+// a notebook, only renders them, to report errors. With no parts it returns
+// an error whose message is none.
+func displayHTML[T htmlSnippet](none string, parts []T) error {
+	if len(parts) == 0 {
+		return errors.New(none)
 	}
 	var b strings.Builder
-	for _, f := range figs {
-		s, err := f.HTML()
+	for _, p := range parts {
+		s, err := p.HTML()
 		if err != nil {
 			return err
 		}
