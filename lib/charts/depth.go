@@ -35,6 +35,9 @@ var (
 // depthStyle gives each result its colour and line style: by kind and by the
 // rank of its depth among the results' depths.
 func depthStyle(results []depth.Result) (func(r depth.Result) (string, opts.LineStyle), []int, error) {
+	if len(results) == 0 {
+		return nil, nil, errors.New("charts: no depth results to draw")
+	}
 	var depths []int
 	seen := map[string]bool{}
 	for _, r := range results {
@@ -81,9 +84,6 @@ func (o DepthOptions) size() (DepthOptions, error) {
 // and after training (right), for the same batch. Plain nets are solid reds,
 // residual nets dashed blues, darker for deeper nets.
 func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
-	if len(results) == 0 {
-		return nil, errors.New("charts: no depth results to draw")
-	}
 	style, _, err := depthStyle(results)
 	if err != nil {
 		return nil, err
@@ -154,9 +154,6 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 // each holding that depth's plain net (solid red) and residual net (dashed
 // blue). The dotted line at ln 10 ≈ 2.30 is the loss of a net that guesses.
 func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
-	if len(results) == 0 {
-		return nil, errors.New("charts: no depth results to draw")
-	}
 	style, depths, err := depthStyle(results)
 	if err != nil {
 		return nil, err
