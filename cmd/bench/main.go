@@ -77,14 +77,7 @@ type row struct {
 	Vs string `json:"-"`
 }
 
-func (r row) median() float64 {
-	s := slices.Clone(r.StepMs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)/2]
-}
+func (r row) median() float64 { return training.Median(r.StepMs) }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)

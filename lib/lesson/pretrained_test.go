@@ -146,7 +146,7 @@ func TestPretrainedCommitted(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		got := float64(e.Confusion.Right()) / float64(e.Confusion.Total())
+		got := e.Confusion.Accuracy()
 		// One test image is 0.0001; the run's own evaluation may differ from
 		// this backend's by the rounding of a logit or two.
 		if math.Abs(got-net.Weights.TestAccuracy) > 0.00025 {

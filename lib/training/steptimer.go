@@ -1,6 +1,7 @@
 package training
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -89,12 +90,14 @@ func (t *StepTimer) Time(steps int) (times []time.Duration, err error) {
 	return times, nil
 }
 
-// Median returns the median of times (the upper one of an even count), or 0 if empty.
-func Median(times []time.Duration) time.Duration {
-	if len(times) == 0 {
-		return 0
+// Median returns the median of xs (the upper one of an even count), or the
+// zero value if empty: step times as durations or as milliseconds.
+func Median[T cmp.Ordered](xs []T) T {
+	if len(xs) == 0 {
+		var zero T
+		return zero
 	}
-	s := slices.Clone(times)
+	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
 }

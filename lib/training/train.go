@@ -6,7 +6,6 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -242,8 +241,7 @@ func runEpoch(trainer *train.Trainer, cfg Config, data *mnist.Dataset, epoch, st
 	}
 	res.TrainSeconds = time.Since(epochStart).Seconds()
 	res.TrainLoss = lossSum / float64(step)
-	slices.Sort(stepTimes)
-	res.MedianStepMs = stepTimes[len(stepTimes)/2]
+	res.MedianStepMs = Median(stepTimes)
 	return res, logs, nil
 }
 
