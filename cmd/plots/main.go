@@ -30,49 +30,54 @@ func main() {
 }
 
 func run(plotsDir, out string) error {
-	load := func(rel, label string, dashed bool) (charts.Run, error) {
+	load := func(rel, label string) (charts.Run, error) {
 		h, err := training.LoadHistory(filepath.Join(plotsDir, rel, "history.json"))
-		return charts.Run{Label: label, History: h, Dashed: dashed}, err
+		return charts.Run{Label: label, History: h}, err
 	}
-	pages := []struct {
+	lessonLog := charts.LessonRun()
+	lessonLog.Label = "Inception net, PyTorch (the lesson's log)"
+	type page struct {
 		file, title string
-		runs        []string // rel path, label
-	}{
-		{"inception.html", "Inception net: 10 epochs on xla:cpu against the lesson's PyTorch log",
-			[]string{"inception", "Go, seed 1 (plots/inception)"}},
-		{"resnet.html", "Residual net: 10 epochs on xla:cpu",
-			[]string{"resnet", "Residual net, Go, seed 1", "inception", "Inception net, Go, seed 1"}},
+		runs        []charts.Run
+	}
+	inception, err := load("inception", "Go, seed 1 (plots/inception)")
+	if err != nil {
+		return err
+	}
+	resnet, err := load("resnet", "Residual net, Go, seed 1")
+	if err != nil {
+		return err
+	}
+	inceptionToo := inception
+	inceptionToo.Label = "Inception net, Go, seed 1"
+	pages := []page{
+		{"inception.html", "Inception net: 10 epochs on xla:cpu against the lesson's PyTorch log", []charts.Run{lessonLog, inception}},
+		{"resnet.html", "Residual net: 10 epochs on xla:cpu", []charts.Run{lessonLog, resnet, inceptionToo}},
 	}
 	for _, net := range []string{"inception", "resnet"} {
-		goRuns, _, err := seeds.Load(plotsDir, net, 10)
+		goRuns, torchRuns, err := seeds.Load(plotsDir, net, 10)
 		if err != nil {
 			return err
 		}
-		page := struct {
-			file, title string
-			runs        []string
-		}{net + "-seeds.html", fmt.Sprintf("%s: %d seeds on xla:cpu against the lesson's PyTorch log", net, len(goRuns.Runs)), nil}
-		for _, r := range goRuns.Runs {
-			rel, _ := filepath.Rel(plotsDir, filepath.Dir(r.Source))
-			page.runs = append(page.runs, rel, fmt.Sprintf("Go, seed %d", r.Seed))
+		p := page{file: net + "-seeds.html",
+			title: fmt.Sprintf("%s: %d seeds on xla:cpu (solid) and %d of the lesson's PyTorch code (dashed)", net, len(goRuns.Runs), len(torchRuns.Runs))}
+		if net == "inception" {
+			p.runs = append(p.runs, lessonLog)
 		}
-		pages = append(pages, page)
+		for i, r := range torchRuns.Runs {
+			p.runs = append(p.runs, charts.Run{Label: fmt.Sprintf("PyTorch, seed %d", r.Seed), History: r.History,
+				Dashed: true, Color: torchGreys[i%len(torchGreys)]})
+		}
+		for _, r := range goRuns.Runs {
+			p.runs = append(p.runs, charts.Run{Label: fmt.Sprintf("Go, seed %d", r.Seed), History: r.History})
+		}
+		pages = append(pages, p)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
 	for _, p := range pages {
-		lessonLog := charts.LessonRun()
-		lessonLog.Label = "Inception net, PyTorch (the lesson's log)"
-		runs := []charts.Run{lessonLog}
-		for i := 0; i < len(p.runs); i += 2 {
-			r, err := load(p.runs[i], p.runs[i+1], false)
-			if err != nil {
-				return err
-			}
-			runs = append(runs, r)
-		}
-		fig, err := charts.TrainingCurves(runs, charts.CurveOptions{Title: p.title})
+		fig, err := charts.TrainingCurves(p.runs, charts.CurveOptions{Title: p.title})
 		if err != nil {
 			return err
 		}
@@ -84,6 +89,9 @@ func run(plotsDir, out string) error {
 	}
 	return spreads(plotsDir, out)
 }
+
+// torchGreys tell the PyTorch seeds apart while keeping them behind Go's colours.
+var torchGreys = [...]string{"#9e9e9e", "#7a7a7a", "#b8b8b8", "#5f5f5f", "#c9c9c9"}
 
 // spreads draws each net's seed spread, Go against PyTorch, and prints the
 // seed table of plots/README.md.

@@ -101,6 +101,28 @@ func LessonRun() Run {
 	return Run{Label: "PyTorch (the lesson's log)", History: LessonLog(), Dashed: true, Color: "#555555"}
 }
 
+const (
+	legendRowHeight = 24  // pixels per row of legend entries
+	legendMargin    = 60  // pixels left free beside the legend
+	legendCharWidth = 7.5 // pixels per character of a legend label, echarts' 12 px sans-serif, generously
+	legendItemExtra = 45  // pixels of an entry besides its label: the line symbol and the gap
+)
+
+// legendRows estimates how many rows the legend of runs takes in a chart
+// width pixels wide, the way echarts wraps a plain legend.
+func legendRows(runs []Run, width int) int {
+	avail := float64(width - legendMargin)
+	rows, x := 1, 0.0
+	for _, r := range runs {
+		w := legendItemExtra + legendCharWidth*float64(len([]rune(r.label())))
+		if x > 0 && x+w > avail {
+			rows, x = rows+1, 0
+		}
+		x += w
+	}
+	return rows
+}
+
 // stepsPerEpoch returns the steps of an epoch of r's history, or 0 if unknown.
 func (r Run) stepsPerEpoch() int {
 	if r.StepsPerEpoch > 0 {
@@ -217,7 +239,9 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 	}
 
 	// Panels: the loss takes ~55 % of the plot height, the accuracy the rest.
-	top, gap, bottom := 100, 70, 50
+	// The legend wraps to as many rows as the runs' labels need (a scrolling
+	// legend would hide runs in a static picture); each row moves the plots down.
+	top, gap, bottom := 100+legendRowHeight*(legendRows(runs, o.Width)-1), 70, 50
 	plot := o.Height - top - gap - bottom
 	lossH := plot * 55 / 100
 	line := charts.NewLine()
@@ -225,7 +249,7 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
 		charts.WithAnimation(false),
 		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "58"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "plain", Top: "58", Left: "center", Width: fmt.Sprint(o.Width - legendMargin)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithGridOpts(
 			opts.Grid{Left: "80", Right: "30", Top: fmt.Sprint(top), Height: fmt.Sprint(lossH)},

@@ -9,7 +9,6 @@
 package seeds
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,6 +30,9 @@ type Run struct {
 	Epochs []float64
 	// Source is the file the run was read from.
 	Source string
+	// History is the run's whole record: Go's history.json, or what the
+	// PyTorch log prints (the loss every 300 batches, the test accuracies).
+	History *training.History
 }
 
 // Final is the test accuracy after the last epoch, in percent.
@@ -97,7 +99,7 @@ func Load(plotsDir, net string, epochs int) (goRuns, torchRuns Set, err error) {
 		if h.Config.Model != net {
 			return goRuns, torchRuns, fmt.Errorf("%s: a run of %q, not %q", f, h.Config.Model, net)
 		}
-		r := Run{Seed: h.Config.Seed, Source: f}
+		r := Run{Seed: h.Config.Seed, Source: f, History: h}
 		for _, e := range h.Epochs {
 			r.Epochs = append(r.Epochs, 100*e.TestAccuracy)
 		}
@@ -105,7 +107,7 @@ func Load(plotsDir, net string, epochs int) (goRuns, torchRuns Set, err error) {
 	}
 	logs, _ := filepath.Glob(filepath.Join(plotsDir, "pytorch", net+"-seed*.log"))
 	for _, f := range logs {
-		r, err := ReadPyTorchLog(f)
+		r, err := ReadPyTorchLog(f, net)
 		if err != nil {
 			return goRuns, torchRuns, err
 		}
@@ -125,15 +127,12 @@ func Load(plotsDir, net string, epochs int) (goRuns, torchRuns Set, err error) {
 	return goRuns, torchRuns, nil
 }
 
-var (
-	accuracyLine = regexp.MustCompile(`^accuracy on test set: ([0-9.]+) %`)
-	seedName     = regexp.MustCompile(`-seed([0-9]+)\.log$`)
-)
+var seedName = regexp.MustCompile(`-seed([0-9]+)\.log$`)
 
-// ReadPyTorchLog reads a log of plots/pytorch/lesson_run.py: the seed from
-// the file's name (<net>-seed<N>.log) and the test accuracy of every
-// "accuracy on test set: X %" line, the lesson's.
-func ReadPyTorchLog(path string) (Run, error) {
+// ReadPyTorchLog reads a log of net by plots/pytorch/lesson_run.py: the seed
+// from the file's name (<net>-seed<N>.log) and the lesson's lines
+// (training.ReadLessonLog).
+func ReadPyTorchLog(path, net string) (Run, error) {
 	m := seedName.FindStringSubmatch(path)
 	if m == nil {
 		return Run{}, fmt.Errorf("%s: the name does not end in -seed<N>.log", path)
@@ -144,22 +143,14 @@ func ReadPyTorchLog(path string) (Run, error) {
 		return Run{}, err
 	}
 	defer f.Close()
-	r := Run{Seed: seed, Source: path}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if m := accuracyLine.FindStringSubmatch(sc.Text()); m != nil {
-			acc, err := strconv.ParseFloat(m[1], 64)
-			if err != nil || acc < 0 || acc > 100 {
-				return Run{}, fmt.Errorf("%s: bad accuracy line %q", path, sc.Text())
-			}
-			r.Epochs = append(r.Epochs, acc)
-		}
-	}
-	if err := sc.Err(); err != nil {
+	h, err := training.ReadLessonLog(f, net)
+	if err != nil {
 		return Run{}, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(r.Epochs) == 0 {
-		return Run{}, fmt.Errorf("%s: no \"accuracy on test set\" line", path)
+	h.Config.Seed = seed
+	r := Run{Seed: seed, Source: path, History: h}
+	for _, e := range h.Epochs {
+		r.Epochs = append(r.Epochs, 100*e.TestAccuracy)
 	}
 	return r, nil
 }

@@ -93,8 +93,20 @@ func TestReadPyTorchLogErrors(t *testing.T) {
 	} {
 		p := filepath.Join(dir, name)
 		write(t, p, content)
-		if _, err := seeds.ReadPyTorchLog(p); err == nil {
+		if _, err := seeds.ReadPyTorchLog(p, "resnet"); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+func TestReadPyTorchLogKeepsTheLosses(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "inception-seed3.log")
+	write(t, p, "torch 2.15.0, inception, seed 3\n[1,   300] loss: 0.797\n[1,   600] loss: 0.168\naccuracy on test set: 97.21 % (epoch 1, 60 s)\n")
+	r, err := seeds.ReadPyTorchLog(p, "inception")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Seed != 3 || r.History.Config.Seed != 3 || r.History.Config.Model != "inception" || len(r.History.Logs) != 2 || r.History.Logs[1].MeanLoss != 0.168 {
+		t.Errorf("got seed %d, history %+v; want seed 3 with two loss lines", r.Seed, r.History)
 	}
 }
