@@ -18,8 +18,8 @@ const XLAFlagsEnv = "XLA_FLAGS"
 // values (the PyTorch parity tests pass with them). A flag the user already
 // sets in XLA_FLAGS, by name, is left as the user set it.
 var CPUFlags = []string{
-	// Rewrite convolutions into oneDNN custom calls (all but the input
-	// gradient's, whose kernel XLA reverses).
+	// Rewrite convolutions into oneDNN custom calls (all but those whose
+	// kernel XLA reverses: the input gradients of the 5x5 convolutions).
 	"--xla_cpu_experimental_onednn_custom_call=true",
 	// The plugin's default sends convolutions of more than 16 channels to
 	// YNNPACK first, which is slower here; without it they go to oneDNN.
