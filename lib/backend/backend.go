@@ -39,6 +39,9 @@ type Choice struct {
 	Plugin string
 	// PJRTVersion is the PJRT C API version the plugin reports ("0.90"), once the backend is created.
 	PJRTVersion string
+	// XLAFlags are the flags NewFrom added to XLA_FLAGS for this backend
+	// (CPUFlags, for the pinned CPU plugin), if any.
+	XLAFlags []string
 	// Explicit marks a configuration the user (or a test) asked for by name:
 	// if it fails to start, NewFrom returns the error instead of falling back.
 	Explicit bool
@@ -53,6 +56,9 @@ func (c Choice) String() string {
 	}
 	if c.PJRTVersion != "" {
 		details = append(details, "PJRT C API "+c.PJRTVersion)
+	}
+	if len(c.XLAFlags) > 0 {
+		details = append(details, "XLA_FLAGS += "+strings.Join(c.XLAFlags, " "))
 	}
 	s := "backend " + c.Config
 	if len(details) > 0 {
@@ -125,6 +131,7 @@ func New() (compute.Backend, Choice, error) {
 // NewFrom creates the backend of a given choice, as New does.
 func NewFrom(c Choice) (compute.Backend, Choice, error) {
 	xla.EnableAutoInstall(false)
+	c.XLAFlags = applyCPUFlags(c)
 	b, err := create(c.Config)
 	if err == nil {
 		c.PJRTVersion = pluginVersion(c)
@@ -165,6 +172,11 @@ func pluginVersion(c Choice) string {
 	if err != nil {
 		return ""
 	}
+	return versionOf(p)
+}
+
+// versionOf is the PJRT C API version a loaded plugin reports, e.g. "0.115".
+func versionOf(p *pjrt.Plugin) string {
 	major, minor := p.Version()
 	return fmt.Sprintf("%d.%d", major, minor)
 }

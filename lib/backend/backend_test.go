@@ -140,3 +140,58 @@ func TestExtractVerified(t *testing.T) {
 		t.Errorf("plugin mode %v is not executable", st.Mode())
 	}
 }
+
+func TestMergeXLAFlags(t *testing.T) {
+	add := []string{"--xla_a=true", "--xla_b=-x"}
+	tests := []struct {
+		name, env, want string
+		wantAdded       []string
+	}{
+		{"unset", "", "--xla_a=true --xla_b=-x", add},
+		{"others kept", "--xla_dump_to=/tmp/d", "--xla_dump_to=/tmp/d --xla_a=true --xla_b=-x", add},
+		{"the user's value wins", "--xla_a=false", "--xla_a=false --xla_b=-x", []string{"--xla_b=-x"}},
+		{"single dash, no value", "-xla_b", "-xla_b --xla_a=true", []string{"--xla_a=true"}},
+		{"all set", " --xla_b=y  --xla_a=false ", "--xla_b=y --xla_a=false", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, added := mergeXLAFlags(tc.env, add)
+			if got != tc.want || strings.Join(added, " ") != strings.Join(tc.wantAdded, " ") {
+				t.Errorf("mergeXLAFlags(%q) = %q, %q; want %q, %q", tc.env, got, added, tc.want, tc.wantAdded)
+			}
+		})
+	}
+}
+
+func TestCPUFlagsOnlyForTheCPUPlugin(t *testing.T) {
+	for _, config := range []string{"go", "xla:cuda", "xla", "xla:/some/pjrt_c_api_cpu_plugin.so"} {
+		if got := applyCPUFlags(Choice{Config: config}); got != nil {
+			t.Errorf("applyCPUFlags(%q) = %q, want nothing", config, got)
+		}
+	}
+}
+
+func TestNewFromGivesThePinnedCPUPluginItsFlags(t *testing.T) {
+	if _, ok := Plugins()["cpu"]; !ok {
+		t.Skip("no XLA CPU plugin installed (`make setup`)")
+	}
+	t.Setenv(XLAFlagsEnv, "--xla_cpu_enable_fast_math=false")
+	b, c, err := NewFrom(Choice{Config: "xla:cpu", Reason: "test", Explicit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	if c.PJRTVersion != CPUWheel.PJRTVersion {
+		if c.XLAFlags != nil {
+			t.Errorf("plugin with PJRT C API %s (not the pinned %s) got flags %q", c.PJRTVersion, CPUWheel.PJRTVersion, c.XLAFlags)
+		}
+		return
+	}
+	want := "--xla_cpu_enable_fast_math=false " + strings.Join(CPUFlags, " ")
+	if got := os.Getenv(XLAFlagsEnv); got != want || strings.Join(c.XLAFlags, " ") != strings.Join(CPUFlags, " ") {
+		t.Errorf("XLA_FLAGS = %q, choice's flags %q; want %q, %q", got, c.XLAFlags, want, CPUFlags)
+	}
+	if !strings.Contains(c.String(), "XLA_FLAGS += "+CPUFlags[0]) {
+		t.Errorf("the choice's line %q does not say which flags it added", c.String())
+	}
+}
