@@ -120,14 +120,14 @@ func main() {
 	// Backend.
 	b, choice, err := backend.New()
 	if err != nil {
-		r.line("FAIL", "backend", err.Error(), "unset GOMLX_BACKEND or make setup")
+		r.line("FAIL", "compute", err.Error(), "unset GOMLX_BACKEND or make setup")
 	} else {
 		b.Finalize()
 		status, fix := "ok", ""
 		if !choice.IsXLA() {
 			status, fix = "FAIL", "make setup (installs XLA's CPU plugin)"
 		}
-		r.line(status, "backend", choice.String(), fix)
+		r.line(status, "compute", choice.String(), fix)
 	}
 	if _, ok := backend.Plugins()["cpu"]; !ok {
 		r.line("FAIL", "XLA CPU plugin", "not found in ~/.local/lib/go-xla, /usr/local/lib/go-xla or PJRT_PLUGIN_LIBRARY_PATH", "make setup")
