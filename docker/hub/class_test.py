@@ -390,7 +390,7 @@ async def test(hub, students):
     check(status == 200 and marker in json.dumps(body), f"{a.name} saved {private} with a marker and reads it back ({status})")
     status, body = await b.contents(private, token=b.token)
     check(status in (401, 403, 404) and marker not in str(body),
-          f"{b.name}'s token on {a.name}'s server (GET /user/{a.name}/api/contents/{private}) is refused: {status}")
+          f"{b.name}'s token on {a.name}'s server (GET /user/{a.name}/api/contents/{private}) is refused: {status} {str(body)[:120]!r}")
     status, body = await b.api("GET", f"/user/{a.name}/api/kernels", token=b.token)
     check(status in (401, 403, 404), f"{b.name}'s token on {a.name}'s kernels (GET /user/{a.name}/api/kernels) is refused: {status}")
     async with aiohttp.ClientSession() as anonymous:

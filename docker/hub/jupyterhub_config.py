@@ -36,12 +36,15 @@ state = env("ADVCNN_HUB_STATE_DIR", ".")
 
 # --- the hub and its proxy --------------------------------------------------
 c.JupyterHub.bind_url = env("ADVCNN_HUB_URL", "http://127.0.0.1:8000")
-# The hub's own API listens where the students' containers can reach it; they
-# are told to use the network's gateway, which is this host.
+# The hub's own API listens where the students' containers can reach it: they
+# are told to use their network's gateway, which is this host. The proxy, on
+# this host, reaches it at 127.0.0.1 (the gateway's address exists only once a
+# container has joined the network).
 c.JupyterHub.hub_ip = "0.0.0.0"
 c.JupyterHub.hub_port = int(env("ADVCNN_HUB_API_PORT", "8081"))
+c.JupyterHub.hub_connect_ip = "127.0.0.1"
 if env("ADVCNN_HUB_CONNECT_IP"):
-    c.JupyterHub.hub_connect_ip = env("ADVCNN_HUB_CONNECT_IP")
+    c.Spawner.hub_connect_url = f"http://{env('ADVCNN_HUB_CONNECT_IP')}:{c.JupyterHub.hub_port}"
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(state, "jupyterhub.sqlite")
 c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = os.path.join(state, "jupyterhub.pid")
@@ -65,7 +68,7 @@ c.DockerSpawner.network_name = env("ADVCNN_HUB_NETWORK", "bridge")
 c.DockerSpawner.use_internal_ip = True  # the proxy talks to each container on its network
 # The image's CMD (start-notebook.sh) runs jupyterhub-singleuser when spawned by
 # a hub, with the lesson's notebooks folder as its root.
-c.DockerSpawner.container_name_template = "advcnn-{prefix}-{username}"
+c.DockerSpawner.name_template = "advcnn-{prefix}-{username}"
 # Each student's work lives in a volume of their own, mounted where the image
 # keeps the notebooks: it starts with the lesson's notebooks and outlives the
 # container, which is removed when the server stops.
