@@ -12,7 +12,7 @@
 #   make image    build the teaching image (docker when a daemon answers, otherwise podman)
 #   make image-test  build the image from nothing here (as root) and check it runs
 #   make class-test  JupyterHub with a container of the image for each of 3 students: logins, notebook 01, isolation (as root)
-#   make class-bench  what each student's training costs on this machine, 1 to 3 at a time (writes plots/class/bench.json)
+#   make class-bench  what each student's training costs here, 1 to 3 at a time (plots/class/bench.json), and XLA's threads
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -221,3 +221,5 @@ class-test: class-hub
 	docker/class-test.sh test
 class-bench: class-hub
 	docker/class-test.sh bench
+	$(call step,"how many threads XLA's CPU plugin starts in a container: PJRT_NPROC and CPU limits")
+	docker/xla-threads.sh
