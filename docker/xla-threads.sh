@@ -41,7 +41,7 @@ probe() {
 		done
 		wait $pid || { cat /tmp/out; exit 1; }
 		echo "threads of the program, at most: $all, of them XLA intra-op (tf_XLAEigen): $eigen"
-		grep -E "^backend|^xla:cpu" /tmp/out | head -4' 2> >(grep -v 'systemd connection' >&2)
+		grep -E "resnet|ms/step" /tmp/out | grep -v "^round\|^compiling\|^ms/step is"' 2> >(grep -v 'systemd connection' >&2)
 }
 
 uptime

@@ -13,8 +13,8 @@
 #   ADVCNN_HUB_DOCKER_HOST     the Docker API to spawn with (unset: docker-py's DOCKER_HOST or its default)
 #   ADVCNN_HUB_NETWORK         the container network the students' servers join (bridge)
 #   ADVCNN_HUB_CONNECT_IP      the address the servers reach the hub at: the network's gateway
-#   ADVCNN_HUB_MEM_LIMIT       each student's memory limit (2G; README gives the measured figures)
-#   ADVCNN_HUB_CPU_LIMIT       each student's CPU limit in cores (unset: none)
+#   ADVCNN_HUB_MEM_LIMIT       each student's memory limit (2.5G: README, "A class on JupyterHub")
+#   ADVCNN_HUB_CPU_LIMIT       each student's CPU limit in cores (unset: none; the README recommends 1)
 #   ADVCNN_HUB_XLA_THREADS     PJRT_NPROC in each server: the threads of XLA's CPU plugin (1)
 #   ADVCNN_HUB_STUDENT_ENV     more environment for the servers, as JSON (the test's short settings)
 #   ADVCNN_HUB_PASSWORDS       a JSON file {"student": "password", ...}: the students and their
@@ -77,7 +77,7 @@ c.DockerSpawner.remove = True
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "/home/jovyan/advanced-cnn/notebooks"
 
-c.DockerSpawner.mem_limit = env("ADVCNN_HUB_MEM_LIMIT", "2G")
+c.DockerSpawner.mem_limit = env("ADVCNN_HUB_MEM_LIMIT", "2.5G")
 if env("ADVCNN_HUB_CPU_LIMIT"):
     c.DockerSpawner.cpu_limit = float(env("ADVCNN_HUB_CPU_LIMIT"))
 # XLA's CPU plugin starts as many threads as the CPUs the process may run on
