@@ -388,8 +388,8 @@ async def test(hub, students):
     await a.save(private, nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"{a.name}'s own notes: {marker}")]))
     status, body = await a.contents(private)
     check(status == 200 and marker in json.dumps(body), f"{a.name} saved {private} with a marker and reads it back ({status})")
-    status, body = await b.contents(private, token=b.token)
-    check(status in (401, 403, 404) and marker not in str(body),
+    status, body = await b.api("GET", f"/user/{a.name}/api/contents/{private}?content=1", token=b.token)
+    check(status in (401, 403) and marker not in str(body),
           f"{b.name}'s token on {a.name}'s server (GET /user/{a.name}/api/contents/{private}) is refused: {status} {str(body)[:120]!r}")
     status, body = await b.api("GET", f"/user/{a.name}/api/kernels", token=b.token)
     check(status in (401, 403, 404), f"{b.name}'s token on {a.name}'s kernels (GET /user/{a.name}/api/kernels) is refused: {status}")
