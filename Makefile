@@ -11,6 +11,8 @@
 #   make plots    redraw plots/*.png from the committed histories (needs Debian's chromium)
 #   make image    build the teaching image (docker when a daemon answers, otherwise podman)
 #   make image-test  build the image from nothing here (as root) and check it runs
+#   make class-test  JupyterHub with a container of the image for each of 3 students: logins, notebook 01, isolation (as root)
+#   make class-bench  what each student's training costs here, 1 to 3 at a time (plots/class/bench.json), and XLA's threads
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -34,7 +36,7 @@ BROWSER_DEPS      := tools/browser/node_modules/.package-lock.json
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup lab test doctor bench bench-pytorch gpu-check plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium image image-test
+.PHONY: help setup lab test doctor bench bench-pytorch gpu-check plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium image image-test class-hub class-test class-bench
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -199,3 +201,25 @@ image:
 
 image-test:
 	docker/image-test.sh
+
+# A class on JupyterHub (README, "A class on JupyterHub"; docker/class-test.sh).
+# The hub runs on the host from its own virtual environment
+# (docker/hub/requirements.txt), with its proxy pinned in docker/hub/package-lock.json.
+HUB_VENV := .venv-hub
+HUB_DEPS := docker/hub/node_modules/.package-lock.json
+class-hub: $(HUB_VENV)/.installed $(HUB_DEPS)
+$(HUB_VENV)/.installed: docker/hub/requirements.txt
+	$(call step,"JupyterHub and DockerSpawner (docker/hub/requirements.txt) into $(HUB_VENV)")
+	test -x $(HUB_VENV)/bin/python || python3 -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install -q --disable-pip-version-check -r docker/hub/requirements.txt
+	@touch $@
+$(HUB_DEPS): docker/hub/package.json docker/hub/package-lock.json
+	$(call step,"configurable-http-proxy (docker/hub/package-lock.json) into docker/hub/node_modules")
+	cd docker/hub && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+class-test: class-hub
+	docker/class-test.sh test
+class-bench: class-hub
+	docker/class-test.sh bench
+	$(call step,"how many threads XLA's CPU plugin starts in a container: PJRT_NPROC and CPU limits")
+	docker/xla-threads.sh

@@ -97,6 +97,35 @@ def coalesce_streams(nb):
         cell["outputs"] = merged
 
 
+def notebook_problems(cells, check_backend=True):
+    """What went wrong in executed cells (nbformat's, or plain dicts of the same shape): a cell
+    that wrote a compile error or a panic to stderr, an error output (with GoNB's compile errors
+    quoted), and, when check_backend is true, no cell printing the backend line. The class test
+    (docker/hub/class_test.py) judges the notebooks it runs through JupyterHub with it too."""
+    problems = []
+    saw_backend = False
+    for i, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        stderr = cell_text(cell, "stderr")
+        m = BAD_STDERR.search(stderr)
+        if m:
+            src = "".join(cell.get("source", "")).strip().splitlines()
+            first = src[0] if src else ""
+            problems.append(f"cell {i} ({first!r}) wrote an error to stderr:\n{stderr.strip()}")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
+                # GoNB shows compile errors as HTML; quote their lines.
+                for msg in compile_errors(cell):
+                    problems.append(f"cell {i}: {msg}")
+        if BACKEND_LINE.search(cell_text(cell, "stdout")):
+            saw_backend = True
+    if check_backend and not saw_backend:
+        problems.append("no cell printed the backend line (backend.New's choice)")
+    return problems
+
+
 def run(path, out_dir, timeout):
     nb = nbformat.read(path, as_version=4)
     log_path = out_dir / (path.stem + ".kernel.log")
@@ -128,26 +157,7 @@ def run(path, out_dir, timeout):
     problems = []
     if error:
         problems.append(error + f"\n(the kernel's log: {log_path})")
-    saw_backend = False
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        stderr = cell_text(cell, "stderr")
-        m = BAD_STDERR.search(stderr)
-        if m:
-            src = cell.source.strip().splitlines()
-            first = src[0] if src else ""
-            problems.append(f"cell {i} ({first!r}) wrote an error to stderr:\n{stderr.strip()}")
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                problems.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
-                # GoNB shows compile errors as HTML; quote their lines.
-                for msg in compile_errors(cell):
-                    problems.append(f"cell {i}: {msg}")
-        if BACKEND_LINE.search(cell_text(cell, "stdout")):
-            saw_backend = True
-    if not saw_backend and not error:
-        problems.append("no cell printed the backend line (backend.New's choice)")
+    problems += notebook_problems(nb.cells, check_backend=not error)
     return elapsed, out_path, problems
 
 
