@@ -10,7 +10,8 @@
 # CPU plugin's PJRT_Client_Create): its pools get max(N, 4) threads, where N
 # is $PJRT_NPROC (or $NPROC) when set, otherwise the CPUs the process may run on
 # (sched_getaffinity: a cpuset counts, a CPU quota does not), and 4 is the
-# plugin's default device count.
+# plugin's default device count. lib/backend creates the client with one
+# device (backend.CPUDevices), so the floor is 1 for the lesson's programs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=docker/podman.sh

@@ -82,7 +82,8 @@ if env("ADVCNN_HUB_CPU_LIMIT"):
     c.DockerSpawner.cpu_limit = float(env("ADVCNN_HUB_CPU_LIMIT"))
 # XLA's CPU plugin starts as many threads as the CPUs the process may run on
 # (sched_getaffinity), whatever the container's CPU quota: PJRT_NPROC sets the
-# number instead (README, "A class on JupyterHub").
+# number instead: 1 is one intra-op thread per kernel, since the lesson's
+# programs create XLA's client with one device (README, "A class on JupyterHub").
 c.DockerSpawner.environment = {
     "PJRT_NPROC": env("ADVCNN_HUB_XLA_THREADS", "1"),
     **json.loads(env("ADVCNN_HUB_STUDENT_ENV", "{}")),

@@ -39,6 +39,9 @@ type Choice struct {
 	Plugin string
 	// PJRTVersion is the PJRT C API version the plugin reports ("0.90"), once the backend is created.
 	PJRTVersion string
+	// CPUDevices is the number of devices XLA's CPU client was created with
+	// (its create option cpu_device_count; CPUDevices), 0 when not set.
+	CPUDevices int
 	// XLAFlags are the flags NewFrom added to XLA_FLAGS for this backend
 	// (CPUFlags, for the pinned CPU plugin), if any.
 	XLAFlags []string
@@ -56,6 +59,9 @@ func (c Choice) String() string {
 	}
 	if c.PJRTVersion != "" {
 		details = append(details, "PJRT C API "+c.PJRTVersion)
+	}
+	if c.CPUDevices > 0 {
+		details = append(details, fmt.Sprintf("cpu_device_count %d", c.CPUDevices))
 	}
 	if len(c.XLAFlags) > 0 {
 		details = append(details, "XLA_FLAGS += "+strings.Join(c.XLAFlags, " "))
@@ -132,9 +138,9 @@ func New() (compute.Backend, Choice, error) {
 func NewFrom(c Choice) (compute.Backend, Choice, error) {
 	xla.EnableAutoInstall(false)
 	c.XLAFlags = applyCPUFlags(c)
-	b, err := create(c.Config)
+	b, devices, err := create(c.Config)
 	if err == nil {
-		c.PJRTVersion = pluginVersion(c)
+		c.PJRTVersion, c.CPUDevices = pluginVersion(c), devices
 		return b, c, nil
 	}
 	if c.Explicit || !c.IsXLA() {
@@ -142,21 +148,38 @@ func NewFrom(c Choice) (compute.Backend, Choice, error) {
 	}
 	fallback := Choice{Config: gobackend.BackendName,
 		Reason: fmt.Sprintf("%s failed to start (%v); using GoMLX's pure-Go backend, run `make doctor`", c.Config, err)}
-	b, err2 := create(fallback.Config)
+	b, _, err2 := create(fallback.Config)
 	if err2 != nil {
 		return nil, c, errors.Join(err, err2)
 	}
 	return b, fallback, nil
 }
 
-// create calls compute.NewWithConfig, turning its panics into errors.
-func create(config string) (b compute.Backend, err error) {
+// CPUDevices is the device count XLA's CPU client is created with (the PJRT
+// create option cpu_device_count). The nets run on one device; XLA's default
+// of 4 devices also sizes its thread pools to at least 4 threads, more than
+// this project's 2-core machine or a classroom server's share per student
+// has. Measured on the training step (README, "Benchmarks"): 10 % less time
+// than with 4 devices, and PJRT_NPROC=1 then really means one thread.
+const CPUDevices = 1
+
+// create makes the backend of config, turning panics into errors. XLA's CPU
+// plugin gets the create option cpu_device_count = CPUDevices, and devices
+// says so; a plugin that refuses the option is created with its defaults.
+func create(config string) (b compute.Backend, devices int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
+			b, devices, err = nil, 0, fmt.Errorf("%v", r)
 		}
 	}()
-	return compute.NewWithConfig(config)
+	if name, rest, ok := strings.Cut(config, ":"); ok && name == xla.BackendName && strings.Split(rest, ",")[0] == "cpu" {
+		xb, err := xla.NewWithOptions(rest, pjrt.NamedValuesMap{"cpu_device_count": int64(CPUDevices)})
+		if err == nil {
+			return xb, CPUDevices, nil
+		}
+	}
+	b, err = compute.NewWithConfig(config)
+	return b, 0, err
 }
 
 // pluginVersion returns the PJRT C API version of the choice's loaded plugin, if any.

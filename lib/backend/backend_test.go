@@ -195,3 +195,30 @@ func TestNewFromGivesThePinnedCPUPluginItsFlags(t *testing.T) {
 		t.Errorf("the choice's line %q does not say which flags it added", c.String())
 	}
 }
+
+func TestNewFromCreatesTheCPUClientWithOneDevice(t *testing.T) {
+	if _, ok := Plugins()["cpu"]; !ok {
+		t.Skip("no XLA CPU plugin installed (`make setup`)")
+	}
+	b, c, err := NewFrom(Choice{Config: "xla:cpu", Reason: "test", Explicit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	// XLA's CPU plugin makes 4 devices unless told otherwise.
+	if c.CPUDevices != CPUDevices || b.NumDevices() != CPUDevices {
+		t.Errorf("choice says %d CPU devices, the backend has %d; want %d", c.CPUDevices, b.NumDevices(), CPUDevices)
+	}
+	if !strings.Contains(c.String(), "cpu_device_count 1") {
+		t.Errorf("the choice's line %q does not say the device count", c.String())
+	}
+	// The pure-Go backend gets no such option.
+	g, gc, err := NewFrom(Choice{Config: "go", Reason: "test", Explicit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Finalize()
+	if gc.CPUDevices != 0 {
+		t.Errorf("pure-Go backend: CPUDevices %d, want 0", gc.CPUDevices)
+	}
+}
