@@ -25,13 +25,6 @@ MODE=${1:-test}
 # shellcheck source=docker/podman.sh
 source docker/podman.sh
 
-start=$SECONDS
-last=$SECONDS
-timings=()
-step() { printf '\n==> [%3d s] %s\n' $((SECONDS - start)) "$*"; }
-lap() { timings+=("$(printf '%-44s %4d s' "$1" $((SECONDS - last)))"); last=$SECONDS; }
-fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-
 [[ $(id -u) == 0 ]] || fail "the class test runs podman as root: run it as root"
 [[ -x .venv-hub/bin/jupyterhub && -x docker/hub/node_modules/.bin/configurable-http-proxy ]] \
 	|| fail "the hub is not installed: run it as \`make class-$MODE\`, which installs it first"

@@ -23,13 +23,6 @@ cd "$(dirname "$0")/.."
 MAX_BYTES=${MAX_BYTES:-2500000000}
 # shellcheck source=docker/podman.sh
 source docker/podman.sh
-
-start=$SECONDS
-last=$SECONDS
-timings=()
-step() { printf '\n==> [%3d s] %s\n' $((SECONDS - start)) "$*"; }
-lap() { timings+=("$(printf '%-44s %4d s' "$1" $((SECONDS - last)))"); last=$SECONDS; }
-fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 passed=()
 ok() { passed+=("ok    $*"); printf 'ok    %s\n' "$*"; }
 

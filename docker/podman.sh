@@ -11,13 +11,21 @@
 #   build_image     the Debian and Go base images (made locally, no registry),
 #                   then `make image` of this checkout as $IMAGE
 #
-# The caller sets `step`, `lap` and `fail` (image-test.sh's, or its own).
+#   step, lap, fail the scripts' report: a step's title with the seconds since
+#                   the start, a lap's time kept in $timings, and a failure that exits
 
 W=${IMAGE_TEST_DIR:-/var/tmp/advanced-cnn-image-test}
 IMAGE=${IMAGE:-localhost/advanced-cnn:test}
 HOST_CA=${HOST_CA:-/etc/ssl/certs/ca-certificates.crt}
 GO_VERSION=$(awk '$1 == "go" {print $2; exit}' go.mod)
 GO_BASE=localhost/golang:${GO_VERSION}-bookworm
+
+start=$SECONDS
+last=$SECONDS
+timings=()
+step() { printf '\n==> [%3d s] %s\n' $((SECONDS - start)) "$*"; }
+lap() { timings+=("$(printf '%-44s %4d s' "$1" $((SECONDS - last)))"); last=$SECONDS; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
 podman_setup() {
 	if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null; then

@@ -16,9 +16,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=docker/podman.sh
 source docker/podman.sh
-step() { printf '\n==> %s\n' "$*"; }
-lap() { :; }
-fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 podman_setup >/dev/null
 podman image exists "$IMAGE" || fail "$IMAGE is missing: run make image-test (or make class-test) first"
 STEPS=${XLA_THREADS_STEPS:-60}

@@ -74,6 +74,16 @@ def check(ok, what, detail=""):
     return ok
 
 
+async def each_at_once(students, step, what):
+    """Runs step(student) for all students at the same time and checks each
+    one's success (what: a check's text, "{}" standing for the name). It
+    returns whether every check so far passed."""
+    results = await asyncio.gather(*(step(s) for s in students), return_exceptions=True)
+    for s, r in zip(students, results):
+        check(not isinstance(r, Exception), what.format(s.name), str(r) if isinstance(r, Exception) else "")
+    return not failures
+
+
 class KernelDied(Exception):
     pass
 
@@ -344,10 +354,7 @@ async def test(hub, students):
     a, b, c = students
     say(f"\n==> {len(students)} students log in at the same time ({', '.join(s.name for s in students)})")
     t0 = time.monotonic()
-    results = await asyncio.gather(*(s.login() for s in students), return_exceptions=True)
-    for s, r in zip(students, results):
-        check(not isinstance(r, Exception), f"{s.name} logged in with their password and made a token with that session", str(r) if isinstance(r, Exception) else "")
-    if failures:
+    if not await each_at_once(students, lambda s: s.login(), "{} logged in with their password and made a token with that session"):
         return
     say(f"      3 logins in {time.monotonic() - t0:.1f} s")
     status, body = await a.api("GET", "/hub/api/user", token=a.token)
@@ -355,10 +362,7 @@ async def test(hub, students):
 
     say("\n==> each starts their own server (DockerSpawner: a container of the teaching image)")
     t0 = time.monotonic()
-    results = await asyncio.gather(*(s.spawn() for s in students), return_exceptions=True)
-    for s, r in zip(students, results):
-        check(not isinstance(r, Exception), f"{s.name}'s server is ready", str(r) if isinstance(r, Exception) else "")
-    if failures:
+    if not await each_at_once(students, lambda s: s.spawn(), "{}'s server is ready"):
         return
     say(f"      3 servers ready in {time.monotonic() - t0:.1f} s")
     info = {}
