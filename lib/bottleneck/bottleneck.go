@@ -50,6 +50,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
+	"github.com/learn-gomlx/advanced-cnn/lib/stats"
 )
 
 // The lesson's worked example: a 5x5 convolution from InChannels to
@@ -473,13 +474,6 @@ func measure(r *Runner, opts Options) (Measurement, error) {
 			break
 		}
 	}
-	sorted := slices.Clone(m.Times)
-	slices.Sort(sorted)
-	m.Best = sorted[0]
-	if n := len(sorted); n%2 == 1 {
-		m.Median = sorted[n/2]
-	} else {
-		m.Median = (sorted[n/2-1] + sorted[n/2]) / 2
-	}
+	m.Best, m.Median = slices.Min(m.Times), stats.Median(m.Times)
 	return m, nil
 }

@@ -15,10 +15,11 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 )
 
 // CheckpointFile is the name of the checkpoint inside a run's output folder.
-const CheckpointFile = "checkpoint.gob"
+const CheckpointFile = layout.CheckpointFile
 
 const checkpointMagic = "advanced-cnn checkpoint v1"
 

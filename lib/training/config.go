@@ -14,6 +14,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/optim"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 )
 
 // Config is a training run's recipe. DefaultConfig returns the lesson's.
@@ -35,37 +36,53 @@ type Config struct {
 	LogEvery int `json:"log_every"`
 }
 
-// DefaultConfig is the lesson's recipe for the given model: 10 epochs of batch
-// 64, SGD with learning rate 0.01 and momentum 0.5, a log line every 300 batches.
+// DefaultConfig is the lesson's recipe (package recipe) for the given model:
+// 10 epochs of batch 64, SGD with learning rate 0.01 and momentum 0.5, a log
+// line every 300 batches.
 func DefaultConfig(model string) Config {
-	return Config{Model: model, Epochs: 10, BatchSize: 64, EvalBatchSize: 500,
-		LearningRate: 0.01, Momentum: 0.5, Seed: 1, LogEvery: 300}
+	return Config{Model: model, Epochs: recipe.Epochs, BatchSize: recipe.BatchSize, EvalBatchSize: recipe.EvalBatchSize,
+		LearningRate: recipe.LearningRate, Momentum: recipe.Momentum, Seed: recipe.Seed, LogEvery: recipe.LogEvery}
 }
 
 // Validate returns an error naming the first setting that makes no sense.
 func (c Config) Validate() error {
-	if _, err := models.ByName(c.Model); err != nil {
-		return err
+	_, err := c.parts()
+	return err
+}
+
+// parts is what a valid Config builds: its net and its optimiser.
+type parts struct {
+	spec models.Spec
+	sgd  *optim.SGD
+}
+
+// parts validates c and builds its net's spec and its optimiser, once: the
+// error names the first setting that makes no sense.
+func (c Config) parts() (parts, error) {
+	spec, err := models.ByName(c.Model)
+	if err != nil {
+		return parts{}, err
 	}
 	if c.Epochs < 1 || c.Epochs > 1000 {
-		return fmt.Errorf("epochs must be between 1 and 1000, got %d (the lesson uses 10)", c.Epochs)
+		return parts{}, fmt.Errorf("epochs must be between 1 and 1000, got %d (the lesson uses %d)", c.Epochs, recipe.Epochs)
 	}
-	if c.BatchSize < 1 || c.BatchSize > 60000 {
-		return fmt.Errorf("batch size must be between 1 and 60000, got %d (the lesson uses 64)", c.BatchSize)
+	if c.BatchSize < 1 || c.BatchSize > recipe.TrainImages {
+		return parts{}, fmt.Errorf("batch size must be between 1 and %d, got %d (the lesson uses %d)", recipe.TrainImages, c.BatchSize, recipe.BatchSize)
 	}
-	if c.EvalBatchSize < 1 || c.EvalBatchSize > 10000 {
-		return fmt.Errorf("evaluation batch size must be between 1 and 10000, got %d", c.EvalBatchSize)
+	if c.EvalBatchSize < 1 || c.EvalBatchSize > recipe.TestImages {
+		return parts{}, fmt.Errorf("evaluation batch size must be between 1 and %d, got %d", recipe.TestImages, c.EvalBatchSize)
 	}
-	if _, err := optim.NewSGD(c.LearningRate, c.Momentum); err != nil {
-		return err
+	sgd, err := optim.NewSGD(c.LearningRate, c.Momentum)
+	if err != nil {
+		return parts{}, err
 	}
 	if c.LearningRate > 10 || math.IsNaN(c.LearningRate) {
-		return fmt.Errorf("learning rate %g is far too large for this recipe (the lesson uses 0.01)", c.LearningRate)
+		return parts{}, fmt.Errorf("learning rate %g is far too large for this recipe (the lesson uses %g)", c.LearningRate, recipe.LearningRate)
 	}
 	if c.LogEvery < 1 {
-		return fmt.Errorf("log interval must be at least 1 batch, got %d (the lesson uses 300)", c.LogEvery)
+		return parts{}, fmt.Errorf("log interval must be at least 1 batch, got %d (the lesson uses %d)", c.LogEvery, recipe.LogEvery)
 	}
-	return nil
+	return parts{spec: spec, sgd: sgd}, nil
 }
 
 // CheckWritableDir creates dir if needed and proves a file can be written in it.

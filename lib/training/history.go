@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 )
 
 // LogLine is the mean training loss of Config.LogEvery consecutive batches,
@@ -71,7 +72,7 @@ func (h *History) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "history.json"), append(js, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, layout.HistoryFile), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
@@ -85,7 +86,7 @@ func (h *History) Save(dir string) error {
 	for _, l := range h.Logs {
 		losses = append(losses, []string{strconv.Itoa(l.Epoch), strconv.Itoa(l.Batch), strconv.Itoa(l.GlobalStep), f(l.MeanLoss)})
 	}
-	for name, rows := range map[string][][]string{"epochs.csv": epochs, "losses.csv": losses} {
+	for name, rows := range map[string][][]string{layout.EpochsFile: epochs, layout.LossesFile: losses} {
 		var buf bytes.Buffer
 		if err := csv.NewWriter(&buf).WriteAll(rows); err != nil {
 			return err

@@ -19,6 +19,8 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/optim"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
+	"github.com/learn-gomlx/advanced-cnn/lib/stats"
 )
 
 // Progress is passed to Hooks.OnStep after every training step.
@@ -65,14 +67,15 @@ type Options struct {
 // the history. When it fails after some epochs, the history of the finished
 // epochs is returned with the error (and is already saved in OutDir).
 func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset, opts Options) (h *History, err error) {
-	if err := cfg.Validate(); err != nil {
+	parts, err := cfg.parts()
+	if err != nil {
 		return nil, err
 	}
 	for _, d := range []struct {
 		name string
 		data *mnist.Dataset
 	}{{"training set", trainSet}, {"test set", testSet}} {
-		if err := checkDataset(d.name, d.data); err != nil {
+		if err := CheckDataset(d.name, d.data); err != nil {
 			return nil, err
 		}
 	}
@@ -120,12 +123,13 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 			err = fmt.Errorf("training %s failed: %v", cfg.Model, r)
 		}
 	}()
-	trainer, err := newTrainer(backend, store, cfg, opts.Model)
-	if err != nil {
-		return nil, err
+	build := opts.Model
+	if build == nil {
+		build = parts.spec.Build
 	}
+	trainer := newTrainer(backend, store, build, parts.sgd)
 
-	stepsPerEpoch := (trainSet.N + cfg.BatchSize - 1) / cfg.BatchSize
+	stepsPerEpoch := recipe.Steps(trainSet.N, cfg.BatchSize)
 	start := time.Now()
 	for epoch := len(h.Epochs) + 1; epoch <= cfg.Epochs; epoch++ {
 		res, logs, err := runEpoch(trainer, cfg, trainSet, epoch, stepsPerEpoch, start, opts.Hooks)
@@ -167,23 +171,19 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 // TrainStep returns the batch loss, its moving average and the epoch's running
 // training accuracy; its Eval returns the mean loss and the accuracy.
 func NewTrainer(backend compute.Backend, store *model.Store, cfg Config) (*train.Trainer, error) {
-	return newTrainer(backend, store, cfg, nil)
-}
-
-// newTrainer is NewTrainer for the net build, or cfg.Model's when build is nil.
-func newTrainer(backend compute.Backend, store *model.Store, cfg Config, build models.Fn) (*train.Trainer, error) {
-	if err := cfg.Validate(); err != nil {
+	parts, err := cfg.parts()
+	if err != nil {
 		return nil, err
 	}
-	if build == nil {
-		spec, _ := models.ByName(cfg.Model)
-		build = spec.Build
-	}
-	sgd, _ := optim.NewSGD(cfg.LearningRate, cfg.Momentum)
+	return newTrainer(backend, store, parts.spec.Build, parts.sgd), nil
+}
+
+// newTrainer is NewTrainer for the net build with the optimiser sgd.
+func newTrainer(backend compute.Backend, store *model.Store, build models.Fn, sgd *optim.SGD) *train.Trainer {
 	modelFn := (func(*model.Scope, *graph.Node) *graph.Node)(build) // the trainer wants the plain func type
 	return train.NewTrainer(backend, store, modelFn, loss.SparseCategoricalCrossEntropyLogits, sgd,
 		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")},
-		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")}), nil
+		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")})
 }
 
 // runEpoch trains one epoch and returns its result (without the test figures) and log lines.
@@ -241,12 +241,12 @@ func runEpoch(trainer *train.Trainer, cfg Config, data *mnist.Dataset, epoch, st
 	}
 	res.TrainSeconds = time.Since(epochStart).Seconds()
 	res.TrainLoss = lossSum / float64(step)
-	res.MedianStepMs = Median(stepTimes)
+	res.MedianStepMs = stats.Median(stepTimes)
 	return res, logs, nil
 }
 
-// checkDataset makes sure d holds N images of 28x28 pixels and N labels 0..9.
-func checkDataset(name string, d *mnist.Dataset) error {
+// CheckDataset makes sure d holds N images of 28x28 pixels and N labels 0..9.
+func CheckDataset(name string, d *mnist.Dataset) error {
 	if d == nil || d.N <= 0 {
 		return fmt.Errorf("the %s is empty", name)
 	}
@@ -278,6 +278,14 @@ func scalar(t *tensors.Tensor) float64 {
 		return v
 	}
 	return math.NaN()
+}
+
+// NewBatches returns data as a train.Dataset of batches of size images in
+// stored order, the last batch possibly smaller, exactly as Train feeds them:
+// images [batch, 1, 28, 28] and labels [batch, 1]. Evaluation and the step
+// timer use it.
+func NewBatches(name string, data *mnist.Dataset, size int) train.Dataset {
+	return &batches{name: name, data: data, size: size}
 }
 
 // batches yields a dataset in batches of size, in the given order (nil: the

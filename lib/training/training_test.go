@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,22 +14,11 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 )
 
-// synthetic returns a small deterministic dataset: images whose mean
-// brightness encodes the label, so a few steps already learn something.
-func synthetic(n int, seed uint64) *mnist.Dataset {
-	r := rand.New(rand.NewPCG(seed, 7))
-	d := &mnist.Dataset{N: n, Images: make([]float32, n*mnist.Rows*mnist.Cols), Labels: make([]int32, n)}
-	for i := range n {
-		label := int32(r.IntN(10))
-		d.Labels[i] = label
-		for p := range mnist.Rows * mnist.Cols {
-			d.Images[i*mnist.Rows*mnist.Cols+p] = float32(r.NormFloat64()*0.5) + float32(label)/5
-		}
-	}
-	return d
-}
+// synthetic is trainingtest.Synthetic.
+var synthetic = trainingtest.Synthetic
 
 func smallConfig(model string, epochs int) Config {
 	cfg := DefaultConfig(model)

@@ -1,10 +1,10 @@
-package training
+// Package steptime times the lesson's training step (StepTimer) on random
+// MNIST-shaped batches, the one timing the benchmarks and the GPU check share.
+package steptime
 
 import (
-	"cmp"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"syscall"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 // StepTimer times training steps of a recipe on random MNIST-shaped batches,
@@ -22,7 +23,7 @@ import (
 // BenchmarkTrainStep) and the GPU check share.
 type StepTimer struct {
 	trainer *train.Trainer
-	data    *batches
+	data    train.Dataset
 	// Compile is the time of the first step: compilation and one run.
 	Compile time.Duration
 	// CPU is the processor time the whole process used during the last call
@@ -35,11 +36,8 @@ type StepTimer struct {
 const stepTimerBatches = 4
 
 // NewStepTimer builds cfg's trainer on backend with fresh weights from
-// cfg.Seed, compiles it and runs one step.
-func NewStepTimer(backend compute.Backend, cfg Config) (t *StepTimer, err error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
+// cfg.Seed, compiles it and runs one step. An invalid cfg is an error.
+func NewStepTimer(backend compute.Backend, cfg training.Config) (t *StepTimer, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("timing %s on %s: %v", cfg.Model, backend.Name(), r)
@@ -49,11 +47,11 @@ func NewStepTimer(backend compute.Backend, cfg Config) (t *StepTimer, err error)
 	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, err
 	}
-	trainer, err := NewTrainer(backend, store, cfg)
+	trainer, err := training.NewTrainer(backend, store, cfg)
 	if err != nil {
 		return nil, err
 	}
-	t = &StepTimer{trainer: trainer, data: &batches{name: "timing", data: RandomDataset(stepTimerBatches*cfg.BatchSize, uint64(cfg.Seed)), size: cfg.BatchSize}}
+	t = &StepTimer{trainer: trainer, data: training.NewBatches("timing", RandomDataset(stepTimerBatches*cfg.BatchSize, uint64(cfg.Seed)), cfg.BatchSize)}
 	start := time.Now()
 	if _, err := t.Time(1); err != nil {
 		return nil, err
@@ -88,18 +86,6 @@ func (t *StepTimer) Time(steps int) (times []time.Duration, err error) {
 		}
 	}
 	return times, nil
-}
-
-// Median returns the median of xs (the upper one of an even count), or the
-// zero value if empty: step times as durations or as milliseconds.
-func Median[T cmp.Ordered](xs []T) T {
-	if len(xs) == 0 {
-		var zero T
-		return zero
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // RandomDataset returns n MNIST-shaped images of normalised random pixels

@@ -1,4 +1,4 @@
-package training
+package evaluate
 
 import (
 	"math"
@@ -14,6 +14,8 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 )
 
 // widerBlock is a student's edit of the lesson's residual block: a 1x1
@@ -37,14 +39,14 @@ func editedResidualNet(scope *model.Scope, x *Node) *Node {
 	return nn.Linear(scope.In("fc"), nn.Flatten(x), 10)
 }
 
-// The net that trains is the model function given in Options, not the
+// The net that trains is the model function given in training.Options, not the
 // library's: its own variables are in the store, and Predict on that store
-// agrees with the test accuracy Train measured.
+// agrees with the test accuracy training.Train measured.
 func TestTrainsTheGivenModelFunction(t *testing.T) {
-	trainSet, testSet := synthetic(200, 1), synthetic(70, 2)
+	trainSet, testSet := trainingtest.Synthetic(200, 1), trainingtest.Synthetic(70, 2)
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
 		store := model.NewStore()
-		h, err := Train(b, smallConfig("resnet", 1), trainSet, testSet, Options{Model: editedResidualNet, Store: store})
+		h, err := training.Train(b, smallConfig("resnet", 1), trainSet, testSet, training.Options{Model: editedResidualNet, Store: store})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +154,7 @@ func TestMistakes(t *testing.T) {
 // the first layer of the residual net of the same depth: the vanishing
 // gradient that notebook 04 draws.
 func TestGradientNormsVanishInPlainNets(t *testing.T) {
-	data := synthetic(32, 3)
+	data := trainingtest.Synthetic(32, 3)
 	const depth = 12
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
 		norms := map[string][]LayerGradient{}
@@ -192,11 +194,18 @@ func TestGradientNormsVanishInPlainNets(t *testing.T) {
 func TestGradientNormsBadInput(t *testing.T) {
 	b := backendtest.Get(t, "go")
 	spec, _ := models.ByName("plain-2")
-	data := synthetic(4, 1)
+	data := trainingtest.Synthetic(4, 1)
 	if _, err := GradientNorms(b, model.NewStore(), spec.Build, data, 5); err == nil || !strings.Contains(err.Error(), "5 images") {
 		t.Errorf("a batch larger than the dataset: error %v", err)
 	}
 	if _, err := GradientNorms(b, model.NewStore(), nil, data, 2); err == nil {
 		t.Error("no model function: no error")
 	}
+}
+
+// smallConfig is the lesson's recipe shortened for tests.
+func smallConfig(model string, epochs int) training.Config {
+	cfg := training.DefaultConfig(model)
+	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = epochs, 2, 64
+	return cfg
 }

@@ -1,4 +1,7 @@
-package training
+// Package weights is the file format of a run's trained weights, committed
+// beside its history: Export writes a checkpoint's variables to
+// weights.bin and weights.json, Load reads them back into a store.
+package weights
 
 import (
 	"bytes"
@@ -22,24 +25,23 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
-// The trained weights of a run, as committed beside its history: WeightsFile
-// holds every trainable variable as little-endian float32 values, one after
-// the other, and WeightsIndexFile says which (name, shape, offset), with the
-// SHA-256 of WeightsFile and the fingerprint of the run's history.
-const (
-	WeightsFile      = "weights.bin"
-	WeightsIndexFile = "weights.json"
-	weightsFormat    = "advanced-cnn weights v1"
-)
+// The trained weights of a run, as committed beside its history:
+// layout.WeightsFile holds every trainable variable as little-endian float32
+// values, one after the other, and layout.layout.WeightsIndexFile says which (name,
+// shape, offset), with the SHA-256 of the first and the fingerprint of the
+// run's history.
+const weightsFormat = "advanced-cnn weights v1"
 
-// ErrNoWeights is returned (wrapped) by LoadWeights when the folder holds no weights.
+// ErrNoWeights is returned (wrapped) by Load when the folder holds no weights.
 var ErrNoWeights = errors.New("no trained weights")
 
-// WeightsIndex is the content of weights.json.
-type WeightsIndex struct {
+// Index is the content of weights.json.
+type Index struct {
 	Format    string `json:"format"`
 	Model     string `json:"model"`
 	DType     string `json:"dtype"`
@@ -54,26 +56,26 @@ type WeightsIndex struct {
 	Backend      string  `json:"backend"`
 	// HistorySHA256 is the fingerprint of the run's history (HistoryFingerprint):
 	// the weights belong to the run whose history.json has this fingerprint.
-	HistorySHA256 string         `json:"history_sha256"`
-	Tensors       []WeightTensor `json:"tensors"`
+	HistorySHA256 string   `json:"history_sha256"`
+	Tensors       []Tensor `json:"tensors"`
 }
 
-// WeightTensor is one variable in weights.bin.
-type WeightTensor struct {
+// Tensor is one variable in weights.bin.
+type Tensor struct {
 	Name   string `json:"name"` // the variable's path, e.g. "/incep1/branch1x1/weight"
 	Shape  []int  `json:"shape"`
 	Offset int    `json:"offset"` // in bytes from the start of weights.bin
 }
 
-// Weights are trained weights read by LoadWeights.
+// Weights are trained weights read by Load.
 type Weights struct {
-	Index  WeightsIndex
+	Index  Index
 	values map[string][]float32
 }
 
 // HistoryFingerprint is the SHA-256 of h's JSON: two histories have the same
 // fingerprint only if every figure of every epoch and log line is the same.
-func HistoryFingerprint(h *History) (string, error) {
+func HistoryFingerprint(h *training.History) (string, error) {
 	js, err := json.Marshal(h)
 	if err != nil {
 		return "", err
@@ -82,11 +84,11 @@ func HistoryFingerprint(h *History) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// ExportWeights writes the trainable variables of the checkpoint c to dir as
+// Export writes the trainable variables of the checkpoint c to dir as
 // weights.bin and weights.json. When dir already holds a history.json, it
 // must be the checkpoint's own history (the same run, after the same epoch):
 // weights are never written beside the history of another run.
-func ExportWeights(c *Checkpoint, dir string) error {
+func Export(c *training.Checkpoint, dir string) error {
 	if c == nil || c.Epoch() == 0 {
 		return errors.New("the checkpoint has no finished epoch: nothing to export")
 	}
@@ -94,7 +96,7 @@ func ExportWeights(c *Checkpoint, dir string) error {
 	if err != nil {
 		return err
 	}
-	if h, err := LoadHistory(filepath.Join(dir, "history.json")); err == nil {
+	if h, err := training.LoadHistory(filepath.Join(dir, layout.HistoryFile)); err == nil {
 		if other, err := HistoryFingerprint(h); err != nil || other != fp {
 			final, _ := h.Final()
 			mine, _ := c.History.Final()
@@ -106,7 +108,7 @@ func ExportWeights(c *Checkpoint, dir string) error {
 		return err
 	}
 	final, _ := c.History.Final()
-	idx := WeightsIndex{Format: weightsFormat, Model: c.History.Config.Model, DType: "float32", ByteOrder: "little-endian",
+	idx := Index{Format: weightsFormat, Model: c.History.Config.Model, DType: "float32", ByteOrder: "little-endian",
 		Epochs: c.Epoch(), Seed: c.History.Config.Seed, TestAccuracy: final.TestAccuracy, Backend: c.History.Backend,
 		HistorySHA256: fp}
 	var bin bytes.Buffer
@@ -124,7 +126,7 @@ func ExportWeights(c *Checkpoint, dir string) error {
 		if len(v.Data) != 4*n {
 			return fmt.Errorf("variable %s: %d bytes for shape %v, want %d", v.Path, len(v.Data), v.Dims, 4*n)
 		}
-		idx.Tensors = append(idx.Tensors, WeightTensor{Name: v.Path, Shape: slices.Clone(v.Dims), Offset: bin.Len()})
+		idx.Tensors = append(idx.Tensors, Tensor{Name: v.Path, Shape: slices.Clone(v.Dims), Offset: bin.Len()})
 		idx.Params += n
 		// The checkpoint holds the tensor's bytes in the machine's order; the file is little-endian.
 		for i := range n {
@@ -145,20 +147,20 @@ func ExportWeights(c *Checkpoint, dir string) error {
 		return err
 	}
 	// The index last: a reader that finds it finds the weights it describes.
-	if err := atomicfile.Write(filepath.Join(dir, WeightsFile), bin.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, layout.WeightsFile), bin.Bytes(), 0o644); err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, WeightsIndexFile), append(js, '\n'), 0o644)
+	return atomicfile.Write(filepath.Join(dir, layout.WeightsIndexFile), append(js, '\n'), 0o644)
 }
 
-// LoadWeights reads the weights in dir and checks them against their index:
+// Load reads the weights in dir and checks them against their index:
 // format, size, checksum, and that the tensors tile the file exactly. Its
 // errors say what is wrong and what to do; a missing index wraps ErrNoWeights.
-func LoadWeights(dir string) (*Weights, error) {
-	idxPath, binPath := filepath.Join(dir, WeightsIndexFile), filepath.Join(dir, WeightsFile)
+func Load(dir string) (*Weights, error) {
+	idxPath, binPath := filepath.Join(dir, layout.WeightsIndexFile), filepath.Join(dir, layout.WeightsFile)
 	js, err := os.ReadFile(idxPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w in %s (no %s)", ErrNoWeights, dir, WeightsIndexFile)
+		return nil, fmt.Errorf("%w in %s (no %s)", ErrNoWeights, dir, layout.WeightsIndexFile)
 	}
 	if err != nil {
 		return nil, err
@@ -259,7 +261,7 @@ func (w *Weights) Store(backend compute.Backend, build models.Fn) (store *model.
 		return nil
 	}()
 	saved := func(path string) bool {
-		return slices.ContainsFunc(w.Index.Tensors, func(t WeightTensor) bool { return t.Name == path })
+		return slices.ContainsFunc(w.Index.Tensors, func(t Tensor) bool { return t.Name == path })
 	}
 	for v := range store.IterVariables() {
 		if v.Trainable && !saved(v.Path()) {

@@ -1,4 +1,4 @@
-package training
+package weights
 
 import (
 	"errors"
@@ -11,30 +11,34 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 )
 
 // A run's checkpoint exported and loaded back predicts exactly what the
 // trained store predicts, and every kind of damage is a clear error.
 func TestExportAndLoadWeights(t *testing.T) {
-	trainSet, testSet := synthetic(130, 1), synthetic(40, 2)
+	trainSet, testSet := trainingtest.Synthetic(130, 1), trainingtest.Synthetic(40, 2)
 	b := backendtest.Get(t, "go")
 	run := t.TempDir()
 	store := model.NewStore()
-	h, err := Train(b, smallConfig("resnet", 1), trainSet, testSet, Options{OutDir: run, Store: store})
+	h, err := training.Train(b, smallConfig("resnet", 1), trainSet, testSet, training.Options{OutDir: run, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ckpt, err := LoadCheckpoint(run)
+	ckpt, err := training.LoadCheckpoint(run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := ExportWeights(ckpt, dir); err != nil {
+	if err := Export(ckpt, dir); err != nil {
 		t.Fatal(err)
 	}
 	spec, _ := models.ByName("resnet")
-	w, err := LoadWeights(dir)
+	w, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +52,11 @@ func TestExportAndLoadWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := Predict(b, store, spec.Build, testSet, 40)
+	want, err := evaluate.Predict(b, store, spec.Build, testSet, 40)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Predict(b, loaded, spec.Build, testSet, 40)
+	got, err := evaluate.Predict(b, loaded, spec.Build, testSet, 40)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,19 +72,19 @@ func TestExportAndLoadWeights(t *testing.T) {
 	if err := h2.Save(other); err != nil {
 		t.Fatal(err)
 	}
-	if err := ExportWeights(ckpt, other); err == nil || !strings.Contains(err.Error(), "not the checkpoint's run") {
+	if err := Export(ckpt, other); err == nil || !strings.Contains(err.Error(), "not the checkpoint's run") {
 		t.Errorf("export beside another run's history: error %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(other, WeightsFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(other, layout.WeightsFile)); err == nil {
 		t.Error("the refused export wrote weights")
 	}
 	// Beside its own history it is fine.
-	if err := ExportWeights(ckpt, run); err != nil {
+	if err := Export(ckpt, run); err != nil {
 		t.Errorf("export beside its own history: %v", err)
 	}
 
-	bin, _ := os.ReadFile(filepath.Join(dir, WeightsFile))
-	idx, _ := os.ReadFile(filepath.Join(dir, WeightsIndexFile))
+	bin, _ := os.ReadFile(filepath.Join(dir, layout.WeightsFile))
+	idx, _ := os.ReadFile(filepath.Join(dir, layout.WeightsIndexFile))
 	damage := []struct {
 		name  string
 		bin   func([]byte) []byte // nil: delete the file
@@ -100,12 +104,12 @@ func TestExportAndLoadWeights(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := t.TempDir()
 			if tc.bin != nil {
-				os.WriteFile(filepath.Join(d, WeightsFile), tc.bin(bin), 0o644)
+				os.WriteFile(filepath.Join(d, layout.WeightsFile), tc.bin(bin), 0o644)
 			}
 			if tc.index != nil {
-				os.WriteFile(filepath.Join(d, WeightsIndexFile), tc.index(idx), 0o644)
+				os.WriteFile(filepath.Join(d, layout.WeightsIndexFile), tc.index(idx), 0o644)
 			}
-			_, err := LoadWeights(d)
+			_, err := Load(d)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
 			}
@@ -127,3 +131,10 @@ func TestExportAndLoadWeights(t *testing.T) {
 }
 
 func keep(b []byte) []byte { return b }
+
+// smallConfig is the lesson's recipe shortened for tests.
+func smallConfig(model string, epochs int) training.Config {
+	cfg := training.DefaultConfig(model)
+	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = epochs, 2, 64
+	return cfg
+}

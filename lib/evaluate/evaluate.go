@@ -1,4 +1,7 @@
-package training
+// Package evaluate measures a trained net: its predictions on a dataset
+// (Predict), the confusion matrix and the mistakes, and the gradient norms of
+// its layers (GradientProbe).
+package evaluate
 
 import (
 	"fmt"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 // Predict runs the net build with the weights in store on every image of data,
@@ -23,7 +27,7 @@ func Predict(backend compute.Backend, store *model.Store, build models.Fn, data 
 	if build == nil || store == nil {
 		return nil, fmt.Errorf("Predict needs a model function and a store")
 	}
-	if err := checkDataset("dataset", data); err != nil {
+	if err := training.CheckDataset("dataset", data); err != nil {
 		return nil, err
 	}
 	if batchSize < 1 {
@@ -42,7 +46,7 @@ func Predict(backend compute.Backend, store *model.Store, build models.Fn, data 
 	}
 	defer exec.Finalize()
 	pred = make([]int32, 0, data.N)
-	for batch, err := range (&batches{name: "predict", data: data, size: batchSize}).Iter() {
+	for batch, err := range training.NewBatches("predict", data, batchSize).Iter() {
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +189,7 @@ func NewGradientProbe(backend compute.Backend, store *model.Store, build models.
 // initialised as the net's layers do, so on a fresh store (seeded with
 // SetRNGStateFromSeed) it measures the untrained net. No weight changes.
 func (p *GradientProbe) Norms(data *mnist.Dataset, n int) (norms []LayerGradient, err error) {
-	if err := checkDataset("dataset", data); err != nil {
+	if err := training.CheckDataset("dataset", data); err != nil {
 		return nil, err
 	}
 	if n < 1 || n > data.N {
@@ -196,7 +200,7 @@ func (p *GradientProbe) Norms(data *mnist.Dataset, n int) (norms []LayerGradient
 			err = fmt.Errorf("gradient norms: %v", r)
 		}
 	}()
-	for b, err := range (&batches{name: "gradients", data: data, size: n}).Iter() {
+	for b, err := range training.NewBatches("gradients", data, n).Iter() {
 		if err != nil {
 			return nil, err
 		}
