@@ -36,6 +36,9 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/peak"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
+	"github.com/learn-gomlx/advanced-cnn/lib/stats"
+	"github.com/learn-gomlx/advanced-cnn/lib/steptime"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -77,7 +80,7 @@ type row struct {
 	Vs string `json:"-"`
 }
 
-func (r row) median() float64 { return training.Median(r.StepMs) }
+func (r row) median() float64 { return stats.Median(r.StepMs) }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -94,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.pytorchJSON, "pytorch-json", "runs/bench/pytorch.json", "PyTorch figures: written with -pytorch, read without it")
 	fs.BoolVar(&o.ompActive, "pytorch-omp-active", false, "leave PyTorch's OpenMP threads spin-waiting (its default) instead of OMP_WAIT_POLICY=PASSIVE")
 	fs.BoolVar(&o.epoch, "epoch", false, "also time one full training epoch on MNIST per backend and net")
-	fs.BoolVar(&o.paths, "paths", false, "also time the lesson's 1x1 bottleneck against the plain 5x5 (batch 64, forward+backward)")
+	fs.BoolVar(&o.paths, "paths", false, fmt.Sprintf("also time the lesson's 1x1 bottleneck against the plain 5x5 (batch %d, forward+backward)", recipe.BatchSize))
 	fs.StringVar(&o.data, "data", "data", "folder with the MNIST files, for -epoch")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -127,7 +130,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	// One step timer per backend and net, compiled once, reused every round.
 	type timed struct {
 		row   *row
-		timer *training.StepTimer
+		timer *steptime.StepTimer
 		steps int
 	}
 	var goRows []*timed
@@ -142,7 +145,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		backendsByName[config] = b
 		for _, net := range o.nets {
 			fmt.Fprintf(stderr, "compiling %s on %s...\n", net, config)
-			t, err := training.NewStepTimer(b, training.DefaultConfig(net))
+			t, err := steptime.NewStepTimer(b, training.DefaultConfig(net))
 			if err != nil {
 				return err
 			}
@@ -179,7 +182,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 					t.row.StepMs = append(t.row.StepMs, float64(d.Microseconds())/1000)
 				}
 				t.row.CPUMs += float64(t.timer.CPU.Microseconds()) / 1000
-				fmt.Fprintf(stderr, "round %d: %-8s %-9s median %.1f ms/step\n", round, t.row.Backend, net, float64(training.Median(times).Microseconds())/1000)
+				fmt.Fprintf(stderr, "round %d: %-8s %-9s median %.1f ms/step\n", round, t.row.Backend, net, float64(stats.Median(times).Microseconds())/1000)
 			}
 			if o.pytorch != "" {
 				res, err := runPyTorch(o, net)
@@ -240,7 +243,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		// Forward multiplications, times 3 for the backward pass (the
 		// gradients of inputs and of weights), times 2 (a multiply-add is
 		// two operations), times the batch.
-		gflop[net] = float64(s.Table.TotalMults()) * 3 * 2 * 64 / 1e9
+		gflop[net] = float64(s.Table.TotalMults()) * 3 * 2 * recipe.BatchSize / 1e9
 	}
 	for _, r := range rows {
 		r.GFLOP = gflop[r.Net]
@@ -262,15 +265,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		rows = append(rows, pathRows...)
 	}
 
-	fmt.Fprintf(stdout, "Training step, batch 64 (forward, backward, SGD-momentum update), median of %d rounds × %d steps after %d warm-up (pure Go: %d steps)\n",
-		o.rounds, o.steps, o.warmup, o.goSteps)
+	fmt.Fprintf(stdout, "Training step, batch %d (forward, backward, SGD-momentum update), median of %d rounds × %d steps after %d warm-up (pure Go: %d steps)\n",
+		recipe.BatchSize, o.rounds, o.steps, o.warmup, o.goSteps)
 	fmt.Fprintf(stdout, "machine: %s, %d CPUs; load average %s before, %s after\n", cpuModel(), runtime.NumCPU(), load0, load1)
 	if perr != nil {
 		fmt.Fprintf(stdout, "float32 peak: not measured (%v)\n", perr)
 	} else {
 		fmt.Fprintf(stdout, "float32 peak: %s, measured now\n", pk)
 	}
-	stepsPerEpoch := (mnist.Train.Count() + 63) / 64
+	stepsPerEpoch := recipe.StepsPerEpoch
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
 	epochCol := ""
 	if o.epoch {
@@ -316,9 +319,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s %.2f", net, gflop[net])
 	}
-	fmt.Fprintln(stdout, " (forward multiplications × 3 × 2 × 64).")
+	fmt.Fprintf(stdout, " (forward multiplications × 3 × 2 × %d).\n", recipe.BatchSize)
 	if o.paths {
-		fmt.Fprintln(stdout, "1x1 rows: the lesson's two paths from 192 to 32 channels on 28x28, batch 64, forward+backward, median of 20 runs; the last column is the measured speed-up of the bottleneck (counted: "+
+		fmt.Fprintln(stdout, fmt.Sprintf("1x1 rows: the lesson's two paths from 192 to 32 channels on 28x28, batch %d, forward+backward, median of 20 runs; the last column is the measured speed-up of the bottleneck (counted: ", recipe.BatchSize)+
 			fmt.Sprintf("%.2f", bottleneck.Lesson.TheoreticalSpeedUp())+").")
 	}
 	fmt.Fprintln(stdout, pyNote+".")
@@ -440,11 +443,11 @@ func timePaths(o options, backends map[string]compute.Backend, stderr io.Writer)
 		var pair [2]*row
 		for i, p := range []bottleneck.Path{bottleneck.Plain, bottleneck.Lesson} {
 			fmt.Fprintf(stderr, "timing %s on %s...\n", p.Name(), config)
-			m, err := bottleneck.Measure(backends[config], p, 64, true, bottleneck.Options{Warmup: 2, Runs: 20})
+			m, err := bottleneck.Measure(backends[config], p, recipe.BatchSize, true, bottleneck.Options{Warmup: 2, Runs: 20})
 			if err != nil {
 				return nil, err
 			}
-			pair[i] = &row{Backend: config, Net: "1x1 lesson: " + p.Name(), GFLOP: float64(p.TrainingMults()) * 64 * 2 / 1e9}
+			pair[i] = &row{Backend: config, Net: "1x1 lesson: " + p.Name(), GFLOP: float64(p.TrainingMults()) * recipe.BatchSize * 2 / 1e9}
 			for _, d := range m.Times {
 				pair[i].StepMs = append(pair[i].StepMs, float64(d.Microseconds())/1000)
 			}

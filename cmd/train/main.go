@@ -19,9 +19,11 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
 
 func main() {
@@ -124,8 +126,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	bar.clear()
 	if h != nil && len(h.Epochs) > 0 {
 		final, _ := h.Final()
-		fmt.Fprintf(stdout, "after %d epochs: test accuracy %.2f %%; history in %s/history.json, checkpoint in %s/%s\n",
-			final.Epoch, 100*final.TestAccuracy, *out, *out, training.CheckpointFile)
+		fmt.Fprintf(stdout, "after %d epochs: test accuracy %.2f %%; history in %s/%s, checkpoint in %s/%s\n",
+			final.Epoch, 100*final.TestAccuracy, *out, layout.HistoryFile, *out, training.CheckpointFile)
 	}
 	if err != nil && h != nil && len(h.Epochs) > 0 {
 		return errors.Join(err, fmt.Errorf("the checkpoint of epoch %d is kept in %s: fix the cause and rerun with -resume", len(h.Epochs), *out))
@@ -142,10 +144,10 @@ func exportWeights(runDir, dir string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := training.ExportWeights(ckpt, dir); err != nil {
+	if err := weights.Export(ckpt, dir); err != nil {
 		return err
 	}
-	w, err := training.LoadWeights(dir)
+	w, err := weights.Load(dir)
 	if err != nil {
 		return err
 	}

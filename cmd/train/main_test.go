@@ -11,6 +11,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
 
 func TestSummaryPrintsTheLessonsParameterCounts(t *testing.T) {
@@ -74,7 +75,7 @@ func TestExport(t *testing.T) {
 	if !strings.Contains(out.String(), "41,514 parameters") {
 		t.Errorf("-export printed %q, want the 41,514 parameters of resnet", out.String())
 	}
-	if _, err := training.LoadWeights(dir); err != nil {
+	if _, err := weights.Load(dir); err != nil {
 		t.Errorf("the exported weights don't load: %v", err)
 	}
 	if err := run([]string{"-out", t.TempDir(), "-export", dir}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "no checkpoint") {

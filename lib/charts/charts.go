@@ -21,7 +21,6 @@
 package charts
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -37,11 +36,8 @@ import (
 	"github.com/go-echarts/go-echarts/v2/render"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 )
-
-// ModulePath is the Go module of this repository; the folder whose go.mod
-// declares it is the module root, where `make setup` installs the echarts library.
-const ModulePath = "github.com/learn-gomlx/advanced-cnn"
 
 // EchartsEnvVar names the environment variable that overrides where the echarts library is read from.
 const EchartsEnvVar = "ADVCNN_ECHARTS_JS"
@@ -54,54 +50,12 @@ const EchartsRelPath = ".tools/echarts/echarts.min.js"
 type Options struct {
 	// EchartsJS is the path of echarts.min.js. When empty, the environment
 	// variable ADVCNN_ECHARTS_JS is used, and when that is empty too,
-	// .tools/echarts/echarts.min.js under the module root found by FindModuleRoot
+	// .tools/echarts/echarts.min.js under the module root found by layout.FindRoot
 	// from Dir.
 	EchartsJS string
 	// Dir is where the search for the module root starts; empty means the
 	// working directory (in a GoNB notebook, the notebook's folder).
 	Dir string
-}
-
-// FindModuleRoot walks up from dir (the working directory when empty) to the
-// first folder whose go.mod declares the module ModulePath, and returns it.
-func FindModuleRoot(dir string) (string, error) {
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", fmt.Errorf("can't find the repository: %w", err)
-		}
-		dir = wd
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("can't find the repository from %s: %w", dir, err)
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if modulePathOf(filepath.Join(d, "go.mod")) == ModulePath {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no folder from %s up holds the go.mod of module %s: "+
-				"run from inside the repository, or say where the file is", abs, ModulePath)
-		}
-	}
-}
-
-// modulePathOf returns the module path declared in the go.mod file at path, or "" if none can be read.
-func modulePathOf(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "module" {
-			return strings.Trim(fields[1], `"`+"`")
-		}
-	}
-	return ""
 }
 
 // LibraryPath returns the path of the echarts library that o selects (see
@@ -113,7 +67,7 @@ func LibraryPath(o Options) (string, error) {
 	}
 	if path == "" {
 		var err error
-		if root, err = FindModuleRoot(o.Dir); err != nil {
+		if root, err = layout.FindRoot(o.Dir); err != nil {
 			return "", fmt.Errorf("can't find the echarts library that `make setup` installs in %s: %w (or set %s to an echarts.min.js)",
 				EchartsRelPath, err, EchartsEnvVar)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/bottleneck"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
+	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -60,8 +64,8 @@ func fakeRepo(t *testing.T, module string, withLib bool) string {
 }
 
 func TestLibraryPath(t *testing.T) {
-	good := fakeRepo(t, ModulePath, true)
-	noLib := fakeRepo(t, ModulePath, false)
+	good := fakeRepo(t, layout.ModulePath, true)
+	noLib := fakeRepo(t, layout.ModulePath, false)
 	other := fakeRepo(t, "example.com/other", true)
 	// A checkout of another module inside ours (like GoNB's temporary module) is skipped.
 	nested := filepath.Join(good, "notebooks", "deeper")
@@ -85,7 +89,7 @@ func TestLibraryPath(t *testing.T) {
 		{name: "option wins over env", o: Options{EchartsJS: filepath.Join(good, EchartsRelPath), Dir: noLib}, env: "/nowhere.js", want: filepath.Join(good, EchartsRelPath)},
 		{name: "env wins over module root", o: Options{Dir: noLib}, env: filepath.Join(good, EchartsRelPath), want: filepath.Join(good, EchartsRelPath)},
 		{name: "not installed", o: Options{Dir: filepath.Join(noLib, "notebooks")}, wantErr: []string{"make setup", filepath.Join(noLib, EchartsRelPath), "missing"}},
-		{name: "other module", o: Options{Dir: other}, wantErr: []string{"make setup", ModulePath, EchartsEnvVar}},
+		{name: "other module", o: Options{Dir: other}, wantErr: []string{"make setup", layout.ModulePath, EchartsEnvVar}},
 		{name: "env file missing", o: Options{Dir: good}, env: "/nowhere/echarts.min.js", wantErr: []string{"make setup", "/nowhere/echarts.min.js", "$" + EchartsEnvVar}},
 		{name: "option file missing", o: Options{EchartsJS: "/nowhere/x.js"}, wantErr: []string{"make setup", "/nowhere/x.js", "Options.EchartsJS"}},
 		{name: "empty file", o: Options{EchartsJS: emptyFile}, wantErr: []string{"make setup", "empty"}},
@@ -113,16 +117,6 @@ func TestLibraryPath(t *testing.T) {
 				t.Errorf("LibraryPath = %q, want %q", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestFindModuleRootFromThisPackage(t *testing.T) {
-	root, err := FindModuleRoot("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "lib", "charts", "charts.go")); err != nil {
-		t.Errorf("FindModuleRoot = %s, which does not hold lib/charts: %v", root, err)
 	}
 }
 
@@ -413,7 +407,7 @@ func TestWriteHTML(t *testing.T) {
 		wantErr string
 	}{
 		{"installed", fakeLib(t), ""},
-		{"not installed", Options{Dir: fakeRepo(t, ModulePath, false)}, "make setup"},
+		{"not installed", Options{Dir: fakeRepo(t, layout.ModulePath, false)}, "make setup"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -443,27 +437,21 @@ func TestWriteHTML(t *testing.T) {
 	}
 }
 
-func TestLessonLog(t *testing.T) {
-	h := LessonLog()
-	tests := []struct {
-		name      string
-		got, want float64
-	}{
-		{"log lines", float64(len(h.Logs)), 30},
-		{"epochs", float64(len(h.Epochs)), 10},
-		{"first loss", h.Logs[0].MeanLoss, 0.797},
-		{"global step of epoch 2, batch 300", float64(h.Logs[3].GlobalStep), 938 + 300},
-		{"last loss", h.Logs[29].MeanLoss, 0.031},
-		{"epoch 1 accuracy", h.Epochs[0].TestAccuracy, 0.9721},
-		{"epoch 10 accuracy", h.Epochs[9].TestAccuracy, 0.9896},
+// LessonRun draws the lesson's log as lessonlog reads it, dashed.
+func TestLessonRun(t *testing.T) {
+	r := LessonRun()
+	want, err := lessonlog.Lesson()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range tests {
-		if diff := tc.got - tc.want; diff > 1e-9 || diff < -1e-9 {
-			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
-		}
+	if r.Label != "PyTorch (the lesson's log)" || !r.Dashed || r.stepsPerEpoch() != recipe.StepsPerEpoch {
+		t.Errorf("run %q, dashed %v, %d steps per epoch", r.Label, r.Dashed, r.stepsPerEpoch())
 	}
-	h.Logs[0].MeanLoss = 99 // each call returns a new copy
-	if LessonLog().Logs[0].MeanLoss != 0.797 {
-		t.Error("LessonLog shares its data between calls")
+	if !reflect.DeepEqual(r.History, want) {
+		t.Errorf("LessonRun's history is not lessonlog.Lesson's")
+	}
+	r.History.Logs[0].MeanLoss = 99 // each call returns a new copy
+	if LessonRun().History.Logs[0].MeanLoss != want.Logs[0].MeanLoss {
+		t.Error("LessonRun shares its data between calls")
 	}
 }

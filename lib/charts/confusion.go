@@ -8,7 +8,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
-	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
 )
 
 // ConfusionOptions tune ConfusionMatrix. The zero value gives the default chart.
@@ -34,7 +34,7 @@ type confusionCell struct {
 // off it are white to red, the more the redder, on a scale of their own
 // (the largest mistake count is the darkest red), so that a handful of
 // mistakes shows beside a thousand right answers.
-func ConfusionMatrix(c *training.Confusion, o ConfusionOptions) (*Figure, error) {
+func ConfusionMatrix(c *evaluate.Confusion, o ConfusionOptions) (*Figure, error) {
 	if c == nil || c.Total() == 0 {
 		return nil, errors.New("charts: the confusion matrix counts no images")
 	}

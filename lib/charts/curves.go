@@ -11,6 +11,8 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
+	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -60,45 +62,18 @@ type CurveOptions struct {
 // palette are the colours given to runs without one, in order.
 var palette = [...]string{"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"}
 
-// LessonStepsPerEpoch is the number of batches of 64 in an epoch of the 60,000 MNIST training images.
-const LessonStepsPerEpoch = 938
-
-// lessonLog is the lesson's PyTorch log of the Inception net: for each epoch
-// the mean loss at batches 300, 600 and 900, then the test accuracy in percent.
-var lessonLog = [10][4]float64{
-	{0.797, 0.168, 0.130, 97.21},
-	{0.106, 0.096, 0.088, 97.55},
-	{0.080, 0.071, 0.068, 98.22},
-	{0.058, 0.059, 0.061, 98.34},
-	{0.051, 0.057, 0.048, 98.51},
-	{0.048, 0.043, 0.047, 98.92},
-	{0.040, 0.044, 0.038, 98.81},
-	{0.034, 0.041, 0.037, 98.76},
-	{0.032, 0.035, 0.034, 98.82},
-	{0.031, 0.033, 0.031, 98.96},
-}
-
-// LessonLog returns the lesson's PyTorch training log of the Inception net
-// (see LESSON.md) as a History: the mean loss of batches 1–300, 301–600 and
-// 601–900 of each of the 10 epochs, and the test accuracy after each epoch.
-// Figures the lesson does not print (test loss, timings) are zero.
-func LessonLog() *training.History {
-	h := &training.History{Config: training.DefaultConfig("inception"), Backend: "pytorch", Device: "CPU (the lesson's log)",
-		Train: 60000, Test: 10000}
-	for i, row := range lessonLog {
-		epoch := i + 1
-		for j, batch := range []int{300, 600, 900} {
-			h.Logs = append(h.Logs, training.LogLine{Epoch: epoch, Batch: batch,
-				GlobalStep: i*LessonStepsPerEpoch + batch, MeanLoss: row[j]})
-		}
-		h.Epochs = append(h.Epochs, training.EpochResult{Epoch: epoch, Steps: LessonStepsPerEpoch, TestAccuracy: row[3] / 100})
-	}
-	return h
-}
-
-// LessonRun is LessonLog as a dashed reference run labelled "PyTorch (the lesson's log)".
+// LessonRun is the lesson's own PyTorch log (lessonlog.Lesson) as a dashed
+// reference run labelled "PyTorch (the lesson's log)". Should the log not
+// read, the run has no figures and its label says why.
 func LessonRun() Run {
-	return Run{Label: "PyTorch (the lesson's log)", History: LessonLog(), Dashed: true, Color: "#555555"}
+	r := Run{Label: "PyTorch (the lesson's log)", Dashed: true, Color: "#555555"}
+	h, err := lessonlog.Lesson()
+	if err != nil {
+		r.Label += ": " + err.Error()
+		h = &training.History{}
+	}
+	r.History = h
+	return r
 }
 
 const (
@@ -133,10 +108,7 @@ func (r Run) stepsPerEpoch() int {
 			return e.Steps
 		}
 	}
-	if b := r.History.Config.BatchSize; b > 0 && r.History.Train > 0 {
-		return (r.History.Train + b - 1) / b
-	}
-	return 0
+	return recipe.Steps(r.History.Train, r.History.Config.BatchSize)
 }
 
 func (r Run) label() string {
@@ -149,7 +121,7 @@ func (r Run) label() string {
 		backend = "an unknown backend"
 	}
 	s := fmt.Sprintf("Go: %s on %s", h.Config.Model, backend)
-	if h.Train > 0 && h.Train != 60000 {
+	if h.Train > 0 && h.Train != recipe.TrainImages {
 		s += fmt.Sprintf(", %s training images", cost.Thousands(int64(h.Train)))
 	}
 	return s

@@ -10,7 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
-	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
 )
 
 // DepthOptions tune GradientNorms and DepthLosses. The zero value gives the default chart.
@@ -240,7 +240,7 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 	return NewFigure(line, o.Title, o.Width, o.Height), nil
 }
 
-func normsOf(g []training.LayerGradient) []float64 {
+func normsOf(g []evaluate.LayerGradient) []float64 {
 	out := make([]float64, len(g))
 	for i, l := range g {
 		out[i] = l.Norm

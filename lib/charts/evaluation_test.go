@@ -9,15 +9,15 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/bottleneck"
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
+	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
-	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 func TestConfusionMatrix(t *testing.T) {
 	labels := []int32{0, 0, 0, 4, 4, 9, 9, 9, 7}
 	pred := []int32{0, 0, 6, 4, 9, 9, 9, 4, 1}
-	c, err := training.NewConfusion(labels, pred)
+	c, err := evaluate.NewConfusion(labels, pred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestConfusionMatrix(t *testing.T) {
 	if !strings.Contains(opt.Title.Subtext, "9 test images: 5 right (55.56 %") || !opt.YAxis[0].Inverse {
 		t.Errorf("subtitle %q, y axis %+v", opt.Title.Subtext, opt.YAxis)
 	}
-	if _, err := ConfusionMatrix(&training.Confusion{}, ConfusionOptions{}); err == nil {
+	if _, err := ConfusionMatrix(&evaluate.Confusion{}, ConfusionOptions{}); err == nil {
 		t.Error("an empty confusion matrix: no error")
 	}
 	if _, err := ConfusionMatrix(c, ConfusionOptions{Size: 100}); err == nil {
@@ -96,11 +96,11 @@ func TestConfusionMatrix(t *testing.T) {
 }
 
 func testDepthResults() []depth.Result {
-	norms := func(n int, top, factor float64) []training.LayerGradient {
-		g := make([]training.LayerGradient, n)
+	norms := func(n int, top, factor float64) []evaluate.LayerGradient {
+		g := make([]evaluate.LayerGradient, n)
 		v := top
 		for i := n - 1; i >= 0; i-- {
-			g[i] = training.LayerGradient{Layer: "/l", Norm: v}
+			g[i] = evaluate.LayerGradient{Layer: "/l", Norm: v}
 			v *= factor
 		}
 		return g
@@ -223,7 +223,7 @@ func TestMistakesAndBranchMaps(t *testing.T) {
 	for i := range d.Images {
 		d.Images[i] = float32(i % 5)
 	}
-	g, err := Mistakes(d, []training.Mistake{{Index: 0, Label: 4, Pred: 9}, {Index: 2, Label: 9, Pred: 4}}, "mistakes")
+	g, err := Mistakes(d, []evaluate.Mistake{{Index: 0, Label: 4, Pred: 9}, {Index: 2, Label: 9, Pred: 4}}, "mistakes")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestMistakesAndBranchMaps(t *testing.T) {
 	if !strings.Contains(s, "4 → 9") || !strings.Contains(s, "9 → 4") || strings.Count(s, "<img ") != 2 {
 		t.Errorf("mistakes grid lacks its two captioned images")
 	}
-	if _, err := Mistakes(d, []training.Mistake{{Index: 5}}, ""); err == nil {
+	if _, err := Mistakes(d, []evaluate.Mistake{{Index: 5}}, ""); err == nil {
 		t.Error("a mistake beyond the dataset: no error")
 	}
 	maps := [][]models.FeatureMap{

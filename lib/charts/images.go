@@ -12,9 +12,9 @@ import (
 	"math"
 	"strings"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
-	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 // Image is one grey-scale picture of an ImageGrid: a digit or a feature map.
@@ -137,7 +137,7 @@ func digitPixels(d *mnist.Dataset, i int) []float32 {
 
 // Mistakes draws the misclassified test images m of d, in rows of 10, each
 // captioned with its true and predicted digit.
-func Mistakes(d *mnist.Dataset, m []training.Mistake, title string) (*ImageGrid, error) {
+func Mistakes(d *mnist.Dataset, m []evaluate.Mistake, title string) (*ImageGrid, error) {
 	if d == nil || len(m) == 0 {
 		return nil, errors.New("charts: no mistakes to draw")
 	}

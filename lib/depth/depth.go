@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
@@ -28,7 +29,7 @@ type Result struct {
 	Residual bool
 	// Init and Trained are the gradient norms of each layer's weight, from
 	// the input to the output, for the same batch before and after training.
-	Init, Trained []training.LayerGradient
+	Init, Trained []evaluate.LayerGradient
 	// Losses is the training loss of every step.
 	Losses []float64
 	// TestAccuracy is the accuracy on the test set after training.
@@ -88,7 +89,7 @@ func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset,
 	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return r, err
 	}
-	probe, err := training.NewGradientProbe(backend, store, spec.Build)
+	probe, err := evaluate.NewGradientProbe(backend, store, spec.Build)
 	if err != nil {
 		return r, err
 	}
@@ -136,7 +137,7 @@ func (r Result) MeanLoss(n int) float64 {
 // Ratio is the gradient norm of the first layer (the stem, next to the
 // input) over that of the last one (the linear layer) in norms: how much of
 // the gradient survives the way down.
-func Ratio(norms []training.LayerGradient) float64 {
+func Ratio(norms []evaluate.LayerGradient) float64 {
 	if len(norms) < 2 || norms[len(norms)-1].Norm == 0 {
 		return 0
 	}

@@ -7,25 +7,25 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/charts"
+	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
-	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 // Evaluation is what a trained net gets right and wrong on a test set.
 type Evaluation struct {
 	Test      *mnist.Dataset
 	Pred      []int32 // the predicted digit of each test image
-	Confusion *training.Confusion
+	Confusion *evaluate.Confusion
 }
 
 // Evaluate runs the net build with the weights in store on every image of testSet.
 func Evaluate(backend compute.Backend, store *model.Store, build models.Fn, testSet *mnist.Dataset) (*Evaluation, error) {
-	pred, err := training.Predict(backend, store, build, testSet, 500)
+	pred, err := evaluate.Predict(backend, store, build, testSet, 500)
 	if err != nil {
 		return nil, err
 	}
-	c, err := training.NewConfusion(testSet.Labels, pred)
+	c, err := evaluate.NewConfusion(testSet.Labels, pred)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (e *Evaluation) Show(net string, maxMistakes int) error {
 	if err := charts.Display(fig); err != nil {
 		return err
 	}
-	m := training.Mistakes(e.Test.Labels, e.Pred, maxMistakes)
+	m := evaluate.Mistakes(e.Test.Labels, e.Pred, maxMistakes)
 	if len(m) == 0 {
 		fmt.Println("no test image misclassified")
 		return nil

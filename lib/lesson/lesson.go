@@ -15,7 +15,9 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
 	"github.com/learn-gomlx/advanced-cnn/lib/charts"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -84,7 +86,7 @@ func Backend(w io.Writer) (compute.Backend, backend.Choice, error) {
 
 // BenchBatch is the batch size of the notebooks' timings: 64, or ADVCNN_BENCH_BATCH.
 func BenchBatch() (int, error) {
-	n, err := EnvInt(EnvBenchBatch, 64)
+	n, err := EnvInt(EnvBenchBatch, recipe.BatchSize)
 	if err == nil && n == 0 {
 		err = fmt.Errorf("%s must be at least 1", EnvBenchBatch)
 	}
@@ -93,7 +95,7 @@ func BenchBatch() (int, error) {
 
 // RepoRoot is the repository's folder, found from the working directory.
 func RepoRoot() (string, error) {
-	return charts.FindModuleRoot("")
+	return layout.FindRoot("")
 }
 
 // FirstN keeps the first n examples of d; n = 0 keeps them all.
@@ -147,7 +149,7 @@ func Recipe(model string, trainImages int) (training.Config, error) {
 	if cfg.Epochs, err = EnvInt(EnvEpochs, cfg.Epochs); err != nil {
 		return cfg, err
 	}
-	if steps := (trainImages + cfg.BatchSize - 1) / cfg.BatchSize; steps < 3*cfg.LogEvery {
+	if steps := recipe.Steps(trainImages, cfg.BatchSize); steps < 3*cfg.LogEvery {
 		cfg.LogEvery = max(1, min(cfg.LogEvery, steps/3))
 	}
 	return cfg, cfg.Validate()
@@ -160,7 +162,7 @@ func ReferenceRun(model string) (charts.Run, error) {
 	if err != nil {
 		return charts.Run{}, err
 	}
-	h, err := training.LoadHistory(filepath.Join(root, "plots", model, "history.json"))
+	h, err := training.LoadHistory(filepath.Join(layout.RunDir(filepath.Join(root, layout.PlotsDir), model), layout.HistoryFile))
 	if err != nil {
 		return charts.Run{}, err
 	}

@@ -8,8 +8,10 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
 
 // Net is a trained net: its model, its weights in a store, and where they come from.
@@ -17,7 +19,7 @@ type Net struct {
 	Spec  models.Spec
 	Store *model.Store
 	// Weights describes the weights and the run that trained them.
-	Weights training.WeightsIndex
+	Weights weights.Index
 }
 
 // Pretrained loads the trained weights committed with the reference run of
@@ -31,7 +33,7 @@ func Pretrained(backend compute.Backend, name string) (*Net, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pretrainedIn(backend, filepath.Join(root, "plots", name), name)
+	return pretrainedIn(backend, layout.RunDir(filepath.Join(root, layout.PlotsDir), name), name)
 }
 
 // pretrainedIn is Pretrained with the run's folder given.
@@ -40,8 +42,8 @@ func pretrainedIn(backend compute.Backend, dir, name string) (*Net, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := training.LoadWeights(dir)
-	if errors.Is(err, training.ErrNoWeights) {
+	w, err := weights.Load(dir)
+	if errors.Is(err, weights.ErrNoWeights) {
 		return nil, fmt.Errorf("no trained weights of %s are committed in %s: train the net in this notebook instead, "+
 			"or export a run's checkpoint with `go run ./cmd/train -out runs/%s -export %s` (%w)", name, dir, name, dir, err)
 	}
@@ -51,11 +53,11 @@ func pretrainedIn(backend compute.Backend, dir, name string) (*Net, error) {
 	if w.Index.Model != name {
 		return nil, fmt.Errorf("%s holds weights of %q, not %q", dir, w.Index.Model, name)
 	}
-	h, err := training.LoadHistory(filepath.Join(dir, "history.json"))
+	h, err := training.LoadHistory(filepath.Join(dir, layout.HistoryFile))
 	if err != nil {
 		return nil, fmt.Errorf("the weights in %s can't be matched with their run: %w", dir, err)
 	}
-	fp, err := training.HistoryFingerprint(h)
+	fp, err := weights.HistoryFingerprint(h)
 	if err != nil {
 		return nil, err
 	}

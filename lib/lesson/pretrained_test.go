@@ -15,8 +15,11 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
 
 // noise is a small dataset of random images.
@@ -48,7 +51,7 @@ func exportedRun(t *testing.T, b compute.Backend, name string) (dir string, stor
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := training.ExportWeights(ckpt, run); err != nil {
+	if err := weights.Export(ckpt, run); err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(run, training.CheckpointFile))
@@ -63,8 +66,8 @@ func TestPretrainedIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := noise(20)
-	want, _ := training.Predict(b, store, net.Spec.Build, d, 20)
-	got, err := training.Predict(b, net.Store, net.Spec.Build, d, 20)
+	want, _ := evaluate.Predict(b, store, net.Spec.Build, d, 20)
+	got, err := evaluate.Predict(b, net.Store, net.Spec.Build, d, 20)
 	if err != nil || len(got) != 20 || !slices.Equal(got, want) {
 		t.Errorf("the loaded net predicts %v (%v), the trained one %v", got, err, want)
 	}
@@ -72,7 +75,7 @@ func TestPretrainedIn(t *testing.T) {
 	copyRun := func(t *testing.T, change func(dir string)) string {
 		t.Helper()
 		c := t.TempDir()
-		for _, f := range []string{"history.json", training.WeightsFile, training.WeightsIndexFile} {
+		for _, f := range []string{"history.json", layout.WeightsFile, layout.WeightsIndexFile} {
 			data, err := os.ReadFile(filepath.Join(dir, f))
 			if err != nil {
 				t.Fatal(err)
@@ -88,9 +91,9 @@ func TestPretrainedIn(t *testing.T) {
 		change func(dir string)
 		want   string
 	}{
-		{"weights missing", "resnet", func(d string) { os.Remove(filepath.Join(d, training.WeightsIndexFile)) }, "no trained weights of resnet"},
+		{"weights missing", "resnet", func(d string) { os.Remove(filepath.Join(d, layout.WeightsIndexFile)) }, "no trained weights of resnet"},
 		{"weights corrupt", "resnet", func(d string) {
-			p := filepath.Join(d, training.WeightsFile)
+			p := filepath.Join(d, layout.WeightsFile)
 			data, _ := os.ReadFile(p)
 			data[7] ^= 0x40
 			os.WriteFile(p, data, 0o644)
@@ -110,8 +113,8 @@ func TestPretrainedIn(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
 			}
-			if tc.name == "weights missing" && !errors.Is(err, training.ErrNoWeights) {
-				t.Errorf("missing weights should wrap training.ErrNoWeights: %v", err)
+			if tc.name == "weights missing" && !errors.Is(err, weights.ErrNoWeights) {
+				t.Errorf("missing weights should wrap weights.ErrNoWeights: %v", err)
 			}
 		})
 	}

@@ -2,10 +2,9 @@
 // differ only in their seed, Go's and PyTorch's, so that the two frameworks
 // are compared as distributions rather than as single draws.
 //
-// The runs are the committed reference runs in plots/: Go's histories
-// (plots/<net>/history.json for seed 1, plots/seeds/<net>-seed<N>/history.json
-// for the others) and the logs of the lesson's PyTorch code
-// (plots/pytorch/<net>-seed<N>.log, with its "accuracy on test set: X %" lines).
+// The runs are the committed reference runs in plots/ (package layout): Go's
+// histories and the logs of the lesson's PyTorch code, with its "accuracy on
+// test set: X %" lines.
 package seeds
 
 import (
@@ -19,6 +18,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
+	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -85,9 +86,14 @@ func MeanSD(v []float64) (mean, sd float64) {
 // an error, not skipped, so a cut-short run cannot slip into the statistics.
 func Load(plotsDir, net string, epochs int) (goRuns, torchRuns Set, err error) {
 	goRuns, torchRuns = Set{Framework: "Go", Net: net}, Set{Framework: "PyTorch", Net: net}
-	goFiles := []string{filepath.Join(plotsDir, net, "history.json")}
-	more, _ := filepath.Glob(filepath.Join(plotsDir, "seeds", net+"-seed*", "history.json"))
-	goFiles = append(goFiles, more...)
+	goFiles := []string{filepath.Join(layout.RunDir(plotsDir, net), layout.HistoryFile)}
+	more, err := layout.SeedRunDirs(plotsDir, net)
+	if err != nil {
+		return goRuns, torchRuns, err
+	}
+	for _, dir := range more {
+		goFiles = append(goFiles, filepath.Join(dir, layout.HistoryFile))
+	}
 	for _, f := range goFiles {
 		h, err := training.LoadHistory(f)
 		if errors.Is(err, fs.ErrNotExist) && f == goFiles[0] {
@@ -105,7 +111,10 @@ func Load(plotsDir, net string, epochs int) (goRuns, torchRuns Set, err error) {
 		}
 		goRuns.Runs = append(goRuns.Runs, r)
 	}
-	logs, _ := filepath.Glob(filepath.Join(plotsDir, "pytorch", net+"-seed*.log"))
+	logs, err := layout.PyTorchLogs(plotsDir, net)
+	if err != nil {
+		return goRuns, torchRuns, err
+	}
 	for _, f := range logs {
 		r, err := ReadPyTorchLog(f, net)
 		if err != nil {
@@ -131,7 +140,7 @@ var seedName = regexp.MustCompile(`-seed([0-9]+)\.log$`)
 
 // ReadPyTorchLog reads a log of net by plots/pytorch/lesson_run.py: the seed
 // from the file's name (<net>-seed<N>.log) and the lesson's lines
-// (training.ReadLessonLog).
+// (lessonlog.Read).
 func ReadPyTorchLog(path, net string) (Run, error) {
 	m := seedName.FindStringSubmatch(path)
 	if m == nil {
@@ -143,7 +152,7 @@ func ReadPyTorchLog(path, net string) (Run, error) {
 		return Run{}, err
 	}
 	defer f.Close()
-	h, err := training.ReadLessonLog(f, net)
+	h, err := lessonlog.Read(f, net)
 	if err != nil {
 		return Run{}, fmt.Errorf("%s: %w", path, err)
 	}
