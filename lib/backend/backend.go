@@ -75,8 +75,8 @@ func (c Choice) String() string {
 
 // IsXLA reports whether the choice is one of the XLA backends.
 func (c Choice) IsXLA() bool {
-	name, _, _ := strings.Cut(c.Config, ":")
-	return name == xla.BackendName || name == "stablehlo" || name == "hlo"
+	cfg, err := ParseConfig(c.Config)
+	return err == nil && cfg.IsXLA()
 }
 
 // Plugins returns the PJRT plugins go-xla can find, by name ("cpu", "cuda")
@@ -103,11 +103,11 @@ func Choose() Choice {
 func choose(env string, plugins map[string]string, gpu bool) Choice {
 	if env != "" {
 		c := Choice{Config: env, Reason: EnvVar + " is set", Explicit: true}
-		if name, plugin, ok := strings.Cut(env, ":"); ok && name == xla.BackendName {
-			if p, found := plugins[plugin]; found {
+		if cfg, err := ParseConfig(env); err == nil && cfg.IsXLA() {
+			if p, found := plugins[cfg.Plugin]; found {
 				c.Plugin = p
-			} else if filepath.IsAbs(plugin) {
-				c.Plugin = plugin
+			} else if filepath.IsAbs(cfg.Plugin) {
+				c.Plugin = cfg.Plugin
 			}
 		}
 		return c
@@ -137,18 +137,22 @@ func New() (compute.Backend, Choice, error) {
 // NewFrom creates the backend of a given choice, as New does.
 func NewFrom(c Choice) (compute.Backend, Choice, error) {
 	xla.EnableAutoInstall(false)
-	c.XLAFlags = applyCPUFlags(c)
-	b, devices, err := create(c.Config)
+	cfg, err := ParseConfig(c.Config)
+	if err != nil {
+		return nil, c, fmt.Errorf("backend %q can't start: %w", c.Config, err)
+	}
+	c.XLAFlags = applyCPUFlags(cfg)
+	b, devices, err := create(cfg)
 	if err == nil {
-		c.PJRTVersion, c.CPUDevices = pluginVersion(c), devices
+		c.PJRTVersion, c.CPUDevices = pluginVersion(cfg), devices
 		return b, c, nil
 	}
-	if c.Explicit || !c.IsXLA() {
+	if c.Explicit || !cfg.IsXLA() {
 		return nil, c, fmt.Errorf("backend %q can't start: %w (unset %s to let the program choose, or run `make doctor`)", c.Config, err, EnvVar)
 	}
 	fallback := Choice{Config: gobackend.BackendName,
 		Reason: fmt.Sprintf("%s failed to start (%v); using GoMLX's pure-Go backend, run `make doctor`", c.Config, err)}
-	b, _, err2 := create(fallback.Config)
+	b, _, err2 := create(Config{Backend: gobackend.BackendName})
 	if err2 != nil {
 		return nil, c, errors.Join(err, err2)
 	}
@@ -163,35 +167,33 @@ func NewFrom(c Choice) (compute.Backend, Choice, error) {
 // than with 4 devices, and PJRT_NPROC=1 then really means one thread.
 const CPUDevices = 1
 
-// create makes the backend of config, turning panics into errors. XLA's CPU
-// plugin gets the create option cpu_device_count = CPUDevices, and devices
-// says so; a plugin that refuses the option is created with its defaults.
-func create(config string) (b compute.Backend, devices int, err error) {
+// create makes the backend of cfg, turning panics into errors. XLA's CPU
+// plugin, by name or by path, gets its create options (Config.createOptions:
+// cpu_device_count = CPUDevices), and devices says so; a plugin that refuses
+// the options is created with its defaults.
+func create(cfg Config) (b compute.Backend, devices int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b, devices, err = nil, 0, fmt.Errorf("%v", r)
 		}
 	}()
-	if name, rest, ok := strings.Cut(config, ":"); ok && name == xla.BackendName && strings.Split(rest, ",")[0] == "cpu" {
-		xb, err := xla.NewWithOptions(rest, pjrt.NamedValuesMap{"cpu_device_count": int64(CPUDevices)})
+	if opts := cfg.createOptions(); opts != nil {
+		xb, err := xla.NewWithOptions(cfg.xlaConfig(), opts)
 		if err == nil {
 			return xb, CPUDevices, nil
 		}
 	}
-	b, err = compute.NewWithConfig(config)
+	b, err = compute.NewWithConfig(cfg.String())
 	return b, 0, err
 }
 
-// pluginVersion returns the PJRT C API version of the choice's loaded plugin, if any.
-func pluginVersion(c Choice) string {
-	if !c.IsXLA() {
+// pluginVersion returns the PJRT C API version of cfg's loaded plugin, if
+// cfg names one (by name or by path).
+func pluginVersion(cfg Config) string {
+	if !cfg.IsXLA() || cfg.Plugin == "" {
 		return ""
 	}
-	_, name, _ := strings.Cut(c.Config, ":")
-	if name == "" {
-		name = "cpu"
-	}
-	p, err := pjrt.GetPlugin(name)
+	p, err := pjrt.GetPlugin(cfg.Plugin)
 	if err != nil {
 		return ""
 	}

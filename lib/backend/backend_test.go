@@ -163,11 +163,70 @@ func TestMergeXLAFlags(t *testing.T) {
 	}
 }
 
-func TestCPUFlagsOnlyForTheCPUPlugin(t *testing.T) {
-	for _, config := range []string{"go", "xla:cuda", "xla", "xla:/some/pjrt_c_api_cpu_plugin.so"} {
-		if got := applyCPUFlags(Choice{Config: config}); got != nil {
-			t.Errorf("applyCPUFlags(%q) = %q, want nothing", config, got)
-		}
+// TestParseConfig is the table of every form of backend configuration and
+// what each gets. Before the one parser, two of these cases disagreed with
+// the others (their names begin "changed:"):
+//   - "xla:cpu,<options>" got cpu_device_count but not the oneDNN flags
+//     (CPUFlags) nor its PJRT version in the choice's line;
+//   - the CPU plugin by path got neither cpu_device_count nor the flags;
+//   - "xla" without a plugin reported the CPU plugin's PJRT version whatever
+//     plugin go-xla took; now it reports none, as for any unnamed plugin;
+//   - the aliases "stablehlo"/"hlo" with the CPU plugin now get what "xla:cpu" gets.
+func TestParseConfig(t *testing.T) {
+	cpuPath := "/home/u/.local/lib/go-xla/pjrt_c_api_cpu_plugin.so"
+	tests := []struct {
+		name, in   string
+		want       Config
+		wantErr    string
+		xla, cpu   bool   // IsXLA; IsCPUPlugin: cpu_device_count and, for the pinned build, CPUFlags
+		pluginName string // PluginName, looked up for the PJRT version
+	}{
+		{name: "pure Go", in: "go", want: Config{Backend: "go"}},
+		{name: "changed: XLA, go-xla's first plugin", in: "xla", want: Config{Backend: "xla"}, xla: true},
+		{name: "CPU plugin", in: "xla:cpu", want: Config{Backend: "xla", Plugin: "cpu"}, xla: true, cpu: true, pluginName: "cpu"},
+		{name: "changed: CPU plugin with options", in: "xla:cpu,shared_buffers=false", want: Config{Backend: "xla", Plugin: "cpu", Options: "shared_buffers=false"},
+			xla: true, cpu: true, pluginName: "cpu"},
+		{name: "changed: CPU plugin by path", in: "xla:" + cpuPath, want: Config{Backend: "xla", Plugin: cpuPath}, xla: true, cpu: true, pluginName: "cpu"},
+		{name: "changed: CPU plugin by path, with options", in: "xla:" + cpuPath + ",shared_buffers=false", want: Config{Backend: "xla", Plugin: cpuPath, Options: "shared_buffers=false"},
+			xla: true, cpu: true, pluginName: "cpu"},
+		{name: "versioned CPU plugin", in: "xla:cpu_v0.83.1", want: Config{Backend: "xla", Plugin: "cpu_v0.83.1"}, xla: true, cpu: true, pluginName: "cpu_v0.83.1"},
+		{name: "changed: alias", in: "stablehlo:cpu", want: Config{Backend: "stablehlo", Plugin: "cpu"}, xla: true, cpu: true, pluginName: "cpu"},
+		{name: "CUDA plugin", in: "xla:cuda", want: Config{Backend: "xla", Plugin: "cuda"}, xla: true, pluginName: "cuda"},
+		{name: "CUDA plugin by path", in: "xla:/usr/lib/pjrt_c_api_cuda_plugin.so", want: Config{Backend: "xla", Plugin: "/usr/lib/pjrt_c_api_cuda_plugin.so"}, xla: true, pluginName: "cuda"},
+		{name: "empty: Choose decides", in: "", want: Config{}},
+		{name: "unknown backend", in: "nosuch", wantErr: `unknown backend "nosuch"`},
+		{name: "unknown backend with a plugin", in: "tpu:cpu", wantErr: `unknown backend "tpu"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseConfig(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("ParseConfig(%q) = %+v, %v; want an error containing %q", tc.in, got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("ParseConfig(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+			}
+			if got.String() != tc.in {
+				t.Errorf("String() = %q, want %q", got.String(), tc.in)
+			}
+			if got.IsXLA() != tc.xla || got.IsCPUPlugin() != tc.cpu || got.PluginName() != tc.pluginName {
+				t.Errorf("IsXLA %v, IsCPUPlugin %v, PluginName %q; want %v, %v, %q", got.IsXLA(), got.IsCPUPlugin(), got.PluginName(), tc.xla, tc.cpu, tc.pluginName)
+			}
+			if opts := got.createOptions(); (opts["cpu_device_count"] == int64(CPUDevices)) != tc.cpu || (!tc.cpu && opts != nil) {
+				t.Errorf("create options %v, want cpu_device_count %d only for the CPU plugin", opts, CPUDevices)
+			}
+			if !tc.cpu {
+				if flags := applyCPUFlags(got); flags != nil {
+					t.Errorf("applyCPUFlags(%q) = %q, want nothing", tc.in, flags)
+				}
+			}
+			if c := (Choice{Config: tc.in}); tc.in != "" && c.IsXLA() != tc.xla {
+				t.Errorf("Choice.IsXLA = %v, want %v", c.IsXLA(), tc.xla)
+			}
+		})
 	}
 }
 
@@ -220,5 +279,34 @@ func TestNewFromCreatesTheCPUClientWithOneDevice(t *testing.T) {
 	defer g.Finalize()
 	if gc.CPUDevices != 0 {
 		t.Errorf("pure-Go backend: CPUDevices %d, want 0", gc.CPUDevices)
+	}
+}
+
+// The CPU plugin gets one device and, for the pinned build, the oneDNN flags
+// in every form: by name, with options, and by path (the last two changed).
+func TestNewFromGivesEveryFormOfTheCPUPluginTheSame(t *testing.T) {
+	path, ok := Plugins()["cpu"]
+	if !ok {
+		t.Skip("no XLA CPU plugin installed (`make setup`)")
+	}
+	for _, config := range []string{"xla:cpu", "xla:cpu,shared_buffers=false", "xla:" + path} {
+		t.Run(config, func(t *testing.T) {
+			t.Setenv(XLAFlagsEnv, "")
+			b, c, err := NewFrom(Choice{Config: config, Reason: "test", Explicit: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Finalize()
+			if c.CPUDevices != CPUDevices || b.NumDevices() != CPUDevices {
+				t.Errorf("choice says %d CPU devices, the backend has %d; want %d", c.CPUDevices, b.NumDevices(), CPUDevices)
+			}
+			if c.PJRTVersion == "" {
+				t.Errorf("no PJRT version in %q", c)
+			}
+			pinned := c.PJRTVersion == CPUWheel.PJRTVersion
+			if got := strings.Join(c.XLAFlags, " "); pinned && got != strings.Join(CPUFlags, " ") {
+				t.Errorf("the pinned plugin as %q got flags %q, want %q", config, got, CPUFlags)
+			}
+		})
 	}
 }

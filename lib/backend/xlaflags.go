@@ -26,17 +26,17 @@ var CPUFlags = []string{
 	"--xla_cpu_experimental_ynn_fusion_type=-individual_convolution",
 }
 
-// applyCPUFlags adds CPUFlags to XLA_FLAGS for choice c, when c is XLA's CPU
-// plugin and that plugin is the pinned build (it reports CPUWheel's PJRT C API
+// applyCPUFlags adds CPUFlags to XLA_FLAGS for cfg, when cfg is XLA's CPU
+// plugin (by name or by path, with options or without: Config.IsCPUPlugin)
+// and that plugin is the pinned build (it reports CPUWheel's PJRT C API
 // version): another build may not know these flags, and XLA aborts on an
 // unknown flag. It must run before the plugin's first client starts, and
 // returns the flags it added.
-func applyCPUFlags(c Choice) []string {
-	name, plugin, ok := strings.Cut(c.Config, ":")
-	if !ok || name != "xla" || plugin != "cpu" {
+func applyCPUFlags(cfg Config) []string {
+	if !cfg.IsCPUPlugin() {
 		return nil
 	}
-	p, err := pjrt.GetPlugin(plugin)
+	p, err := pjrt.GetPlugin(cfg.Plugin)
 	if err != nil {
 		return nil // creating the backend reports it
 	}
