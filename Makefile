@@ -26,9 +26,11 @@ export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 # Never let go-xla download a plugin behind our back: `make setup` installs it.
 export GOMLX_NO_AUTO_INSTALL := 1
 
-ECHARTS_VERSION   := 5.4.3
-ECHARTS_INTEGRITY := sha512-mYKxLxhzy6zyTi/FaEbJMOZU1ULGEQHaeIeuMR5L+JnJTpz+YR03mnnpBhbR4+UYJAgiXgpyTVLffPAjOTLkZA==
-ECHARTS_JS        := $(TOOLS)/echarts/echarts.min.js
+# The echarts pin (version, integrity, installed path) has one home, read here and embedded by lib/charts.
+ECHARTS_PIN       := lib/charts/echarts.pin
+ECHARTS_VERSION   := $(shell awk '$$1=="version"{print $$2}' $(ECHARTS_PIN))
+ECHARTS_INTEGRITY := $(shell awk '$$1=="integrity"{print $$2}' $(ECHARTS_PIN))
+ECHARTS_JS        := $(shell awk '$$1=="path"{print $$2}' $(ECHARTS_PIN))
 KERNEL_JSON       := $(VENV)/share/jupyter/kernels/gonb/kernel.json
 PIP_STAMP         := $(VENV)/.installed
 LAB_FLAGS         ?=

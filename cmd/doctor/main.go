@@ -7,7 +7,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,17 +18,19 @@ import (
 	"strings"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/charts"
 	"github.com/learn-gomlx/advanced-cnn/lib/lesson"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 )
 
-// EchartsJS is where `make setup` puts the echarts library, and its pinned checksum.
-const (
-	EchartsJS     = ".tools/echarts/echarts.min.js"
-	EchartsSHA256 = "1156429a16a38cb8604dcc6518c19406d4226142d908f8edd2e3531443c54d19"
-)
+// errMissing is run's error when something required is missing.
+var errMissing = errors.New("something required is missing: run the fixes above, then `make doctor` again")
 
-type report struct{ failed bool }
+// report prints the doctor's lines to w and remembers whether one failed.
+type report struct {
+	w      io.Writer
+	failed bool
+}
 
 func (r *report) line(status, what, detail, fix string) {
 	if status == "FAIL" {
@@ -35,13 +40,30 @@ func (r *report) line(status, what, detail, fix string) {
 	if fix != "" {
 		s += "\n      " + strings.Repeat(" ", 17) + "fix: " + fix
 	}
-	fmt.Println(s)
+	fmt.Fprintln(r.w, s)
 }
 
 func main() {
-	r := &report{}
-	fmt.Println("advanced-cnn doctor: what this machine has for the lesson")
-	fmt.Println()
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "doctor:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the program: the report to stdout, and an error when something
+// required is missing. It takes no arguments.
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: doctor takes none", fs.Args())
+	}
+	r := &report{w: stdout}
+	fmt.Fprintln(stdout, "advanced-cnn doctor: what this machine has for the lesson")
+	fmt.Fprintln(stdout)
 
 	// Go.
 	if p, err := exec.LookPath("go"); err == nil {
@@ -108,14 +130,8 @@ func main() {
 		}
 	}
 
-	// echarts.
-	if sum, err := backend.FileSHA256(EchartsJS); err != nil {
-		r.line("FAIL", "echarts", EchartsJS+" missing: charts can't render offline", "make setup")
-	} else if sum != EchartsSHA256 {
-		r.line("FAIL", "echarts", EchartsJS+" has an unexpected checksum", "rm "+EchartsJS+" && make setup")
-	} else {
-		r.line("ok", "echarts", EchartsJS+" verified", "")
-	}
+	// echarts, against its pin.
+	r.echarts()
 
 	// Backend.
 	b, choice, err := backend.New()
@@ -147,12 +163,28 @@ func main() {
 		r.line("ok", "GPU", "none (training runs on the CPU)", "")
 	}
 
-	fmt.Printf("\n%s/%s, %d CPU cores\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Fprintf(stdout, "\n%s/%s, %d CPU cores\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	if r.failed {
-		fmt.Println("Something required is missing: run the fixes above, then `make doctor` again.")
-		os.Exit(1)
+		return errMissing
 	}
-	fmt.Println("All set: `make lab` opens the notebooks, `make test` runs the tests.")
+	fmt.Fprintln(stdout, "All set: `make lab` opens the notebooks, `make test` runs the tests.")
+	return nil
+}
+
+// echarts checks the installed echarts library against its pin (lib/charts/echarts.pin).
+func (r *report) echarts() {
+	pin, err := charts.EchartsPin()
+	if err != nil {
+		r.line("FAIL", "echarts", err.Error(), "restore lib/charts/echarts.pin from git")
+		return
+	}
+	if sum, err := backend.FileSHA256(pin.Path); err != nil {
+		r.line("FAIL", "echarts", pin.Path+" missing: charts can't render offline", "make setup")
+	} else if sum != pin.SHA256 {
+		r.line("FAIL", "echarts", pin.Path+" has an unexpected checksum", "rm "+pin.Path+" && make setup")
+	} else {
+		r.line("ok", "echarts", pin.Path+" "+pin.Version+" verified", "")
+	}
 }
 
 // gonbKernel returns the GoNB kernelspec's folder as JupyterLab sees it.

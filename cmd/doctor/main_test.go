@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,29 @@ func TestLabUser(t *testing.T) {
 		}
 		if says := strings.Contains(got, "passes --allow-root"); says != tc.allowRoot {
 			t.Errorf("labUser(%d, %q) = %q: says it passes --allow-root: %v, want %v", tc.uid, tc.name, got, says, tc.allowRoot)
+		}
+	}
+}
+
+func TestRunTakesNoArguments(t *testing.T) {
+	var out, errOut strings.Builder
+	if err := run([]string{"extra"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "takes none") {
+		t.Errorf("run(extra) = %v, want an error saying doctor takes no arguments", err)
+	}
+}
+
+// In a folder that is not a set-up checkout, the report names what is
+// missing, echarts and MNIST among them, and run returns errMissing.
+func TestRunInAnEmptyFolder(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out, errOut strings.Builder
+	err := run(nil, &out, &errOut)
+	if !errors.Is(err, errMissing) {
+		t.Fatalf("run = %v, want errMissing", err)
+	}
+	for _, want := range []string{"FAIL  echarts", ".tools/echarts/echarts.min.js missing", "FAIL  MNIST", "fix: make setup"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report does not say %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -11,31 +11,53 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/charts"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
+	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 	"github.com/learn-gomlx/advanced-cnn/lib/seeds"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 func main() {
-	out := flag.String("out", "runs/plots", "folder for the HTML pages")
-	plots := flag.String("plots", "plots", "folder with the reference runs")
-	flag.Parse()
-	if err := run(*plots, *out); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "plots:", err)
 		os.Exit(1)
 	}
 }
 
-func run(plotsDir, out string) error {
-	load := func(rel, label string) (charts.Run, error) {
-		h, err := training.LoadHistory(filepath.Join(plotsDir, rel, "history.json"))
+// run is the program: the pages go to -out, the names of the files written
+// and the seed table to stdout.
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("plots", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "runs/plots", "folder for the HTML pages")
+	plots := fs.String("plots", layout.PlotsDir, "folder with the reference runs")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return draw(*plots, *out, stdout)
+}
+
+// draw writes the pages of the runs under plotsDir to out.
+func draw(plotsDir, out string, stdout io.Writer) error {
+	load := func(net, label string) (charts.Run, error) {
+		h, err := training.LoadHistory(filepath.Join(layout.RunDir(plotsDir, net), layout.HistoryFile))
 		return charts.Run{Label: label, History: h}, err
 	}
+	lesson, err := lessonlog.Lesson()
+	if err != nil {
+		return err
+	}
 	lessonLog := charts.LessonRun()
-	lessonLog.Label = "Inception net, PyTorch (the lesson's log)"
+	lessonLog.Label, lessonLog.History = "Inception net, PyTorch (the lesson's log)", lesson
 	type page struct {
 		file, title string
 		runs        []charts.Run
@@ -55,7 +77,7 @@ func run(plotsDir, out string) error {
 		{"resnet.html", "Residual net: 10 epochs on xla:cpu", []charts.Run{lessonLog, resnet, inceptionToo}},
 	}
 	for _, net := range []string{"inception", "resnet"} {
-		goRuns, torchRuns, err := seeds.Load(plotsDir, net, 10)
+		goRuns, torchRuns, err := seeds.Load(plotsDir, net, recipe.Epochs)
 		if err != nil {
 			return err
 		}
@@ -85,9 +107,9 @@ func run(plotsDir, out string) error {
 		if err := charts.WriteHTML(path, charts.Options{}, fig); err != nil {
 			return err
 		}
-		fmt.Println("wrote", path)
+		fmt.Fprintln(stdout, "wrote", path)
 	}
-	return spreads(plotsDir, out)
+	return spreads(plotsDir, out, stdout)
 }
 
 // torchGreys tell the PyTorch seeds apart while keeping them behind Go's colours.
@@ -95,11 +117,11 @@ var torchGreys = [...]string{"#9e9e9e", "#7a7a7a", "#b8b8b8", "#5f5f5f", "#c9c9c
 
 // spreads draws each net's seed spread, Go against PyTorch, and prints the
 // seed table of plots/README.md.
-func spreads(plotsDir, out string) error {
-	fmt.Println("\n| net | framework | " + "seed 1 | seed 2 | seed 3 | seed 4 | seed 5 | mean ± sd |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+func spreads(plotsDir, out string, stdout io.Writer) error {
+	fmt.Fprintln(stdout, "\n| net | framework | "+"seed 1 | seed 2 | seed 3 | seed 4 | seed 5 | mean ± sd |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|")
 	for _, net := range []string{"inception", "resnet"} {
-		goRuns, torchRuns, err := seeds.Load(plotsDir, net, 10)
+		goRuns, torchRuns, err := seeds.Load(plotsDir, net, recipe.Epochs)
 		if err != nil {
 			return err
 		}
@@ -121,10 +143,10 @@ func spreads(plotsDir, out string) error {
 					line += " — |"
 				}
 			}
-			fmt.Printf("%s %.2f ± %.2f (%d runs) |\n", line, s.Mean(), s.SD(), len(s.Runs))
+			fmt.Fprintf(stdout, "%s %.2f ± %.2f (%d runs) |\n", line, s.Mean(), s.SD(), len(s.Runs))
 		}
 		if len(sets) == 2 {
-			fmt.Printf("| %s | Go − PyTorch | | | | | | %+.2f |\n", net, goRuns.Mean()-torchRuns.Mean())
+			fmt.Fprintf(stdout, "| %s | Go − PyTorch | | | | | | %+.2f |\n", net, goRuns.Mean()-torchRuns.Mean())
 		}
 		fig, err := charts.SeedSpread(sets, charts.SpreadOptions{
 			Title: fmt.Sprintf("%s net: test accuracy after 10 epochs, Go and PyTorch", map[string]string{"inception": "Inception", "resnet": "Residual"}[net])})
@@ -135,7 +157,7 @@ func spreads(plotsDir, out string) error {
 		if err := charts.WriteHTML(path, charts.Options{}, fig); err != nil {
 			return err
 		}
-		fmt.Println("wrote", path)
+		fmt.Fprintln(stdout, "wrote", path)
 	}
 	return nil
 }

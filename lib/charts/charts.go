@@ -42,16 +42,13 @@ import (
 // EchartsEnvVar names the environment variable that overrides where the echarts library is read from.
 const EchartsEnvVar = "ADVCNN_ECHARTS_JS"
 
-// EchartsRelPath is where `make setup` installs the echarts library, relative to the module root.
-const EchartsRelPath = ".tools/echarts/echarts.min.js"
-
 // Options say where to find the echarts library. The zero value finds it as
 // `make setup` installs it.
 type Options struct {
 	// EchartsJS is the path of echarts.min.js. When empty, the environment
-	// variable ADVCNN_ECHARTS_JS is used, and when that is empty too,
-	// .tools/echarts/echarts.min.js under the module root found by layout.FindRoot
-	// from Dir.
+	// variable ADVCNN_ECHARTS_JS is used, and when that is empty too, the
+	// pinned path (EchartsPin, .tools/echarts/echarts.min.js) under the
+	// repository root found by layout.FindRoot from Dir.
 	EchartsJS string
 	// Dir is where the search for the module root starts; empty means the
 	// working directory (in a GoNB notebook, the notebook's folder).
@@ -66,12 +63,15 @@ func LibraryPath(o Options) (string, error) {
 		path, from = os.Getenv(EchartsEnvVar), "$"+EchartsEnvVar
 	}
 	if path == "" {
-		var err error
+		pin, err := EchartsPin()
+		if err != nil {
+			return "", err
+		}
 		if root, err = layout.FindRoot(o.Dir); err != nil {
 			return "", fmt.Errorf("can't find the echarts library that `make setup` installs in %s: %w (or set %s to an echarts.min.js)",
-				EchartsRelPath, err, EchartsEnvVar)
+				pin.Path, err, EchartsEnvVar)
 		}
-		path, from = filepath.Join(root, EchartsRelPath), ""
+		path, from = filepath.Join(root, pin.Path), ""
 	}
 	st, err := os.Stat(path)
 	switch {

@@ -52,7 +52,7 @@ func fakeRepo(t *testing.T, module string, withLib bool) string {
 		t.Fatal(err)
 	}
 	if withLib {
-		lib := filepath.Join(root, EchartsRelPath)
+		lib := filepath.Join(root, echartsRelPath(t))
 		if err := os.MkdirAll(filepath.Dir(lib), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -83,12 +83,12 @@ func TestLibraryPath(t *testing.T) {
 		want    string // the path found
 		wantErr []string
 	}{
-		{name: "module root from a subfolder", o: Options{Dir: filepath.Join(good, "notebooks")}, want: filepath.Join(good, EchartsRelPath)},
-		{name: "nested module skipped", o: Options{Dir: nested}, want: filepath.Join(good, EchartsRelPath)},
-		{name: "module root itself", o: Options{Dir: good}, want: filepath.Join(good, EchartsRelPath)},
-		{name: "option wins over env", o: Options{EchartsJS: filepath.Join(good, EchartsRelPath), Dir: noLib}, env: "/nowhere.js", want: filepath.Join(good, EchartsRelPath)},
-		{name: "env wins over module root", o: Options{Dir: noLib}, env: filepath.Join(good, EchartsRelPath), want: filepath.Join(good, EchartsRelPath)},
-		{name: "not installed", o: Options{Dir: filepath.Join(noLib, "notebooks")}, wantErr: []string{"make setup", filepath.Join(noLib, EchartsRelPath), "missing"}},
+		{name: "module root from a subfolder", o: Options{Dir: filepath.Join(good, "notebooks")}, want: filepath.Join(good, echartsRelPath(t))},
+		{name: "nested module skipped", o: Options{Dir: nested}, want: filepath.Join(good, echartsRelPath(t))},
+		{name: "module root itself", o: Options{Dir: good}, want: filepath.Join(good, echartsRelPath(t))},
+		{name: "option wins over env", o: Options{EchartsJS: filepath.Join(good, echartsRelPath(t)), Dir: noLib}, env: "/nowhere.js", want: filepath.Join(good, echartsRelPath(t))},
+		{name: "env wins over module root", o: Options{Dir: noLib}, env: filepath.Join(good, echartsRelPath(t)), want: filepath.Join(good, echartsRelPath(t))},
+		{name: "not installed", o: Options{Dir: filepath.Join(noLib, "notebooks")}, wantErr: []string{"make setup", filepath.Join(noLib, echartsRelPath(t)), "missing"}},
 		{name: "other module", o: Options{Dir: other}, wantErr: []string{"make setup", layout.ModulePath, EchartsEnvVar}},
 		{name: "env file missing", o: Options{Dir: good}, env: "/nowhere/echarts.min.js", wantErr: []string{"make setup", "/nowhere/echarts.min.js", "$" + EchartsEnvVar}},
 		{name: "option file missing", o: Options{EchartsJS: "/nowhere/x.js"}, wantErr: []string{"make setup", "/nowhere/x.js", "Options.EchartsJS"}},
@@ -454,4 +454,14 @@ func TestLessonRun(t *testing.T) {
 	if LessonRun().History.Logs[0].MeanLoss != want.Logs[0].MeanLoss {
 		t.Error("LessonRun shares its data between calls")
 	}
+}
+
+// echartsRelPath is the pinned path of the echarts library.
+func echartsRelPath(t *testing.T) string {
+	t.Helper()
+	p, err := EchartsPin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Path
 }
