@@ -11,6 +11,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
 	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 )
 
 // DepthOptions tune GradientNorms and DepthLosses. The zero value gives the default chart.
@@ -178,7 +179,7 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 		o.Title = "Training loss: plain and residual nets of the same depth"
 	}
 	if o.Subtitle == "" {
-		o.Subtitle = fmt.Sprintf("Mean loss of each %d steps (batches of 64). One panel per depth. Dotted: ln 10 = 2.30, the loss of guessing.", o.Smooth)
+		o.Subtitle = fmt.Sprintf("Mean loss of each %d steps (batches of %d). One panel per depth. Dotted: ln 10 = 2.30, the loss of guessing.", o.Smooth, recipe.BatchSize)
 	}
 	top, bottom, left, right, gap := 110, 60, 70, 20, 30
 	n := len(depths)

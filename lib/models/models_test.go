@@ -11,7 +11,7 @@ import (
 )
 
 func TestSummaries(t *testing.T) {
-	// Per-layer parameters from LESSON.md (PyTorch counts weights + biases).
+	// Per-layer parameters of the lesson's nets as PyTorch counts them (weights + biases).
 	tests := []struct {
 		name        string
 		params      int

@@ -4,6 +4,9 @@
 // test loss and accuracy after each epoch, all kept in a History. It writes a
 // checkpoint after every epoch and can resume from it, ending with the same
 // history as a run that was never interrupted.
+//
+// The recipe's numbers are package recipe's; the weights file format,
+// evaluation and step timing are packages weights, evaluate and steptime.
 package training
 
 import (
