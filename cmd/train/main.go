@@ -10,7 +10,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/command"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
@@ -26,18 +26,12 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "train:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("train", run) }
 
 // run is the program, writing its report to stdout and its progress bar to stderr.
 func run(args []string, stdout, stderr io.Writer) error {
 	def := training.DefaultConfig("inception")
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := command.Flags("train", stderr)
 	cfg := def
 	fs.StringVar(&cfg.Model, "model", def.Model, "model to train: "+strings.Join(models.Names(), " or "))
 	fs.IntVar(&cfg.Epochs, "epochs", def.Epochs, "number of epochs")
