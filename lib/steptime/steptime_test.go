@@ -1,0 +1,43 @@
+package steptime
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
+)
+
+func TestRandomDataset(t *testing.T) {
+	a, b := RandomDataset(3, 7), RandomDataset(3, 7)
+	if a.N != 3 || len(a.Images) != 3*mnist.Rows*mnist.Cols || len(a.Labels) != 3 {
+		t.Fatalf("RandomDataset(3) has %d images, %d pixels, %d labels", a.N, len(a.Images), len(a.Labels))
+	}
+	if !slices.Equal(a.Images, b.Images) || !slices.Equal(a.Labels, b.Labels) {
+		t.Error("the same seed gave different data")
+	}
+	if err := training.CheckDataset("random set", a); err != nil {
+		t.Error(err)
+	}
+}
+
+// An invalid recipe is an error naming the setting, before anything is built.
+func TestNewStepTimerRefusesABadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*training.Config)
+		want string
+	}{
+		{"unknown net", func(c *training.Config) { c.Model = "lenet" }, "unknown model"},
+		{"no batch", func(c *training.Config) { c.BatchSize = 0 }, "batch size"},
+	}
+	for _, tc := range tests {
+		cfg := training.DefaultConfig("resnet")
+		tc.edit(&cfg)
+		if _, err := NewStepTimer(backendtest.Get(t, "go"), cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: NewStepTimer error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
