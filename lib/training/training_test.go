@@ -57,6 +57,17 @@ func TestValidate(t *testing.T) {
 			if tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
 			}
+			// The one validation that also builds the net and the optimiser
+			// gives the same verdict, and builds both when it passes.
+			p, perr := cfg.parts()
+			if (perr == nil) != (err == nil) || (perr == nil && (p.spec.Build == nil || p.sgd == nil)) {
+				t.Errorf("parts() = %+v, %v; Validate %v", p, perr, err)
+			}
+			if tc.want != "" {
+				if _, err := NewTrainer(nil, nil, cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("NewTrainer error %v, want one mentioning %q", err, tc.want)
+				}
+			}
 		})
 	}
 }
