@@ -13,7 +13,7 @@ var echartsPin string
 
 // Pin is the echarts library the charts inline, as echarts.pin pins it.
 type Pin struct {
-	// Version is the npm package's version, e.g. "5.4.3".
+	// Version is the npm package's version, as npm spells it.
 	Version string
 	// Integrity is npm's integrity hash of the package's tarball ("sha512-...").
 	Integrity string

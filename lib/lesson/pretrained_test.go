@@ -75,7 +75,7 @@ func TestPretrainedIn(t *testing.T) {
 	copyRun := func(t *testing.T, change func(dir string)) string {
 		t.Helper()
 		c := t.TempDir()
-		for _, f := range []string{"history.json", layout.WeightsFile, layout.WeightsIndexFile} {
+		for _, f := range []string{layout.HistoryFile, layout.WeightsFile, layout.WeightsIndexFile} {
 			data, err := os.ReadFile(filepath.Join(dir, f))
 			if err != nil {
 				t.Fatal(err)
@@ -99,11 +99,11 @@ func TestPretrainedIn(t *testing.T) {
 			os.WriteFile(p, data, 0o644)
 		}, "corrupt"},
 		{"history of another run", "resnet", func(d string) {
-			h, _ := training.LoadHistory(filepath.Join(d, "history.json"))
+			h, _ := training.LoadHistory(filepath.Join(d, layout.HistoryFile))
 			h.Epochs[0].TestLoss *= 1.5
 			h.Save(d)
 		}, "another run"},
-		{"history missing", "resnet", func(d string) { os.Remove(filepath.Join(d, "history.json")) }, "can't be matched"},
+		{"history missing", "resnet", func(d string) { os.Remove(filepath.Join(d, layout.HistoryFile)) }, "can't be matched"},
 		{"asked for another model", "inception", func(string) {}, `weights of "resnet", not "inception"`},
 		{"unknown model", "vgg", func(string) {}, "unknown model"},
 	}

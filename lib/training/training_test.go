@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 )
@@ -140,7 +141,7 @@ func TestResumeGivesTheSameHistory(t *testing.T) {
 			t.Errorf("resumed history differs from the uninterrupted one:\n got %+v\n     %+v\nwant %+v\n     %+v",
 				gotLogs, gotEpochs, wantLogs, wantEpochs)
 		}
-		saved, err := LoadHistory(filepath.Join(dir, "history.json"))
+		saved, err := LoadHistory(filepath.Join(dir, layout.HistoryFile))
 		if err != nil || len(saved.Epochs) != 2 {
 			t.Errorf("history.json after resuming: %v epochs, %v", len(saved.Epochs), err)
 		}
