@@ -220,7 +220,7 @@ $(WARM_STAMP): go.mod go.sum $(shell find lib cmd -name '*.go')
 
 FORCE:
 
-# The teaching image (docker/Dockerfile; README "Teaching with the image").
+# The teaching image (docker/Dockerfile; docs/image.md).
 # - XLA_PLUGIN=cuda12|cuda13   the GPU variant, with that CUDA plugin
 # - BASE_IMAGE=...             another Go base image than golang:1.26-bookworm
 # - BUILD_CA=file              a CA bundle given to the build as a secret, never stored in the image
@@ -241,7 +241,7 @@ image:
 image-test:
 	docker/image-test.sh
 
-# A class on JupyterHub (README, "A class on JupyterHub"; docker/class-test.sh).
+# A class on JupyterHub (docs/classroom.md; docker/class-test.sh).
 # The hub runs on the host from its own virtual environment
 # (docker/hub/requirements.txt), with its proxy pinned in docker/hub/package-lock.json.
 HUB_VENV := .venv-hub
