@@ -45,7 +45,7 @@ step = @printf '\n==> %s\n' $(1)
 .PHONY: help setup lab test test-go test-notebooks test-browser test-clean doctor bench bench-pytorch gpu-check plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium image image-test class-hub class-test class-bench
 
 help:
-	@sed -n 's/^#   //p' Makefile
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 
 setup: go-tools python kernel mnist echarts xla cuda warm-cache
 	@printf '\nSet-up complete. `make doctor` checks it.\n'
