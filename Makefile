@@ -212,7 +212,7 @@ chromium:
 # when one of them changed, and then compiles only what changed.
 WARM_STAMP := $(TOOLS)/.warm-cache
 warm-cache: $(WARM_STAMP)
-$(WARM_STAMP): go.mod go.sum $(shell find lib cmd -name '*.go')
+$(WARM_STAMP): go.mod go.sum $(shell find lib cmd -name '*.go' 2>/dev/null)
 	$(call step,"warming the Go build cache")
 	go build ./lib/... ./cmd/...
 	go test -count=1 -run '^$$' ./lib/... >/dev/null
