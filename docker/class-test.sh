@@ -4,7 +4,7 @@
 # docker/hub/node_modules/) run on this host; DockerSpawner gives each of three
 # students a container of the teaching image and a volume of their own, through
 # podman's Docker-compatible API. docker/hub/class_test.py then drives the
-# students through the hub's public URL (README, "A class on JupyterHub").
+# students through the hub's public URL (docs/classroom.md).
 #
 #   docker/class-test.sh          the checks: logins, notebook 01, isolation,
 #                                 persistence, a kernel killed mid-training

@@ -5,7 +5,7 @@
 # with the hub from docker/hub/requirements.txt and its proxy from
 # docker/hub/package-lock.json, against podman's Docker-compatible API. A
 # teacher can use it as it is too, or copy the DockerSpawner part into TLJH's
-# /opt/tljh/config/jupyterhub_config.d/ (README, "A class on JupyterHub").
+# /opt/tljh/config/jupyterhub_config.d/ (docs/classroom.md).
 #
 # Settings come from environment variables, each with a default for a teacher:
 #
@@ -13,8 +13,8 @@
 #   ADVCNN_HUB_DOCKER_HOST     the Docker API to spawn with (unset: docker-py's DOCKER_HOST or its default)
 #   ADVCNN_HUB_NETWORK         the container network the students' servers join (bridge)
 #   ADVCNN_HUB_CONNECT_IP      the address the servers reach the hub at: the network's gateway
-#   ADVCNN_HUB_MEM_LIMIT       each student's memory limit (2.5G: README, "A class on JupyterHub")
-#   ADVCNN_HUB_CPU_LIMIT       each student's CPU limit in cores (unset: none; the README recommends 1)
+#   ADVCNN_HUB_MEM_LIMIT       each student's memory limit (2.5G: docs/classroom.md)
+#   ADVCNN_HUB_CPU_LIMIT       each student's CPU limit in cores (unset: none; docs/classroom.md recommends 1)
 #   ADVCNN_HUB_XLA_THREADS     PJRT_NPROC in each server: the threads of XLA's CPU plugin (1)
 #   ADVCNN_HUB_STUDENT_ENV     more environment for the servers, as JSON (the test's short settings)
 #   ADVCNN_HUB_PASSWORDS       a JSON file {"student": "password", ...}: the students and their
@@ -83,7 +83,7 @@ if env("ADVCNN_HUB_CPU_LIMIT"):
 # XLA's CPU plugin starts as many threads as the CPUs the process may run on
 # (sched_getaffinity), whatever the container's CPU quota: PJRT_NPROC sets the
 # number instead: 1 is one intra-op thread per kernel, since the lesson's
-# programs create XLA's client with one device (README, "A class on JupyterHub").
+# programs create XLA's client with one device (docs/backends.md).
 c.DockerSpawner.environment = {
     "PJRT_NPROC": env("ADVCNN_HUB_XLA_THREADS", "1"),
     **json.loads(env("ADVCNN_HUB_STUDENT_ENV", "{}")),

@@ -163,7 +163,7 @@ func NewFrom(c Choice) (compute.Backend, Choice, error) {
 // create option cpu_device_count). The nets run on one device; XLA's default
 // of 4 devices also sizes its thread pools to at least 4 threads, more than
 // this project's 2-core machine or a classroom server's share per student
-// has. Measured on the training step (README, "Benchmarks"): 10 % less time
+// has. Measured on the training step (docs/benchmarks.md): 10 % less time
 // than with 4 devices, and PJRT_NPROC=1 then really means one thread.
 const CPUDevices = 1
 

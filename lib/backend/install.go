@@ -34,8 +34,8 @@ type Wheel struct {
 // CPUWheel is the XLA CPU PJRT plugin that set-up takes from PyPI when go-xla's
 // own installer can't reach GitHub: of the PyPI wheels carrying XLA's CPU
 // plugin with a PJRT C API at or above go-xla v0.4.1's (0.104), the one built
-// from a named jaxlib release, and the smallest. See the README's "Which CPU
-// plugin" section.
+// from a named jaxlib release, and the smallest. See docs/backends.md, "The CPU
+// plugin".
 var CPUWheel = Wheel{
 	Package:     "lammps-jax-pjrt-cpu",
 	Version:     "0.11.2",

@@ -13,8 +13,8 @@ const XLAFlagsEnv = "XLA_FLAGS"
 
 // CPUFlags are the XLA flags NewFrom gives the pinned CPU plugin (CPUWheel):
 // convolutions through oneDNN, the library PyTorch's CPU convolutions use,
-// instead of YNNPACK or Eigen. Measured on the lesson's training step (README,
-// "Benchmarks"): less processor time per step for both nets, with the same
+// instead of YNNPACK or Eigen. Measured on the lesson's training step
+// (docs/benchmarks.md): less processor time per step for both nets, with the same
 // values (the PyTorch parity tests pass with them). A flag the user already
 // sets in XLA_FLAGS, by name, is left as the user set it.
 var CPUFlags = []string{

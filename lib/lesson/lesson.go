@@ -42,8 +42,8 @@ func Check(err error) {
 }
 
 // QuickEpochs is how long quick mode trains: one pass over all 60,000 images,
-// about a minute on 2 CPU cores with XLA, which already reaches about 97 %
-// test accuracy (README: "How a student starts").
+// which already reaches about 97 % test accuracy (README, "Quick start", gives
+// its time and accuracy).
 const QuickEpochs = 1
 
 // Quick reports whether quick mode is on: ADVCNN_QUICK is 1 or true.
