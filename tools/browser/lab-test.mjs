@@ -14,7 +14,8 @@
 // checks that
 //   - every code cell ran (a failing cell stops the ones after it),
 //   - no cell shows an error: an error output, a Go compile error, or an error
-//     line on stderr (the patterns of notebooks/run_notebooks.py),
+//     line on stderr (the patterns of tools/notebook-failures.json, which
+//     notebooks/run_notebooks.py reads too),
 //   - some cell printed the backend line,
 //   - every chart has a canvas with drawn pixels,
 // and saves a screenshot of each chart, one of JupyterLab's page at the last
@@ -46,16 +47,16 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const SELF_CHECK_DIR = "tools/browser/testdata";
 const PYTHON = path.join(ROOT, ".venv/bin/python");
 
-// The flags that let chromium run headless in a container, offline.
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
+// What a failed cell looks like, shared with notebooks/run_notebooks.py: tools/notebook-failures.json.
+const FAILURES = JSON.parse(fs.readFileSync(path.join(ROOT, "tools/notebook-failures.json"), "utf8"));
+const BAD_STDERR = new RegExp(`(^|\\n)\\s*(${FAILURES.bad_stderr.line_starts.map((p) => p.pattern).join("|")})`);
+const GO_ERROR = new RegExp(FAILURES.go_compile_error.pattern);
+const BACKEND_LINE = new RegExp(FAILURES.backend_line.pattern);
 
-// What a cell's stderr shows when its Go program did not compile or failed:
-// the patterns of BAD_STDERR in notebooks/run_notebooks.py, and lesson.Check's "error:".
-const BAD_STDERR = /(^|\n)\s*(panic:|fatal error:|error:|# gonb_|.*\.go:\d+:\d+: |.*undefined: |.*imported and not used|.*cannot use |.*syntax error|.*failed to run|.*exit status \d+)/;
-const BACKEND_LINE = /(^|\n)backend \S+.*: /;
+// The flags that let chromium run headless in a container, offline; shared with the Makefile's
+// CHROMIUM (make plots): tools/browser/chromium-flags.txt, one a line, # for comments.
+const CHROMIUM_ARGS = fs.readFileSync(path.join(ROOT, "tools/browser/chromium-flags.txt"), "utf8")
+  .split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
 
 function usage(msg) {
   if (msg) console.error(msg);
@@ -417,8 +418,9 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
     if (notRun.length) problems.push(`code cells ${notRun.join(", ")} of ${cells} did not run (a cell before them failed?)`);
 
     // Errors that the cells show.
-    const shown = await panel.locator(".jp-CodeCell").evaluateAll((els, bad) => {
+    const shown = await panel.locator(".jp-CodeCell").evaluateAll((els, [bad, goErr]) => {
       const re = new RegExp(bad);
+      const goError = new RegExp(goErr);
       const found = [];
       els.forEach((cell, i) => {
         const lines = [...cell.querySelectorAll(".jp-InputArea-editor .cm-line")].map((l) => l.textContent.trim());
@@ -427,7 +429,7 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
           const mime = o.getAttribute("data-mime-type") ?? "";
           const text = o.innerText ?? "";
           if (/gonb-err/.test(o.innerHTML)) {
-            const msgs = text.split("\n").filter((l) => /\.go:\d+:\d+: |undefined: /.test(l));
+            const msgs = text.split("\n").filter((l) => goError.test(l));
             found.push(`code cell ${i} (${src}) shows a Go compile error: ${(msgs.join("; ") || text).slice(0, 400)}`);
           } else if (mime === "application/vnd.jupyter.stderr" && re.test(text)) {
             found.push(`code cell ${i} (${src}) shows an error: ${text.slice(0, 600)}`);
@@ -435,7 +437,7 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
         }
       });
       return found;
-    }, BAD_STDERR.source);
+    }, [BAD_STDERR.source, GO_ERROR.source]);
     problems.push(...shown);
     // What the cells printed, kept beside the screenshots.
     const printed = await panel.locator(".jp-CodeCell").evaluateAll((els) => els.map((cell, i) =>
