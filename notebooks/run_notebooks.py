@@ -44,6 +44,7 @@ SHORT_ENV = {
     "ADVCNN_TEST_LIMIT": "1000",
     "ADVCNN_BENCH_BATCH": "8",
     "ADVCNN_EXPLORER_IDLE": "5",  # notebook 01's slider ends 5 s after its last move (in a browser; headless has none)
+    "ADVCNN_EXPLORER_WAIT": "5",  # and waits 5 s, not 30, for a page to connect it (headless has none)
 }
 
 # What a failed cell looks like: one definition, shared with the browser test

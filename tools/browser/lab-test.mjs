@@ -518,6 +518,8 @@ async function main() {
   for (const [k, v] of Object.entries(short)) env[k] ??= v;
   // The slider is moved while its cell runs: give the test time to find it and see the chart.
   env.ADVCNN_EXPLORER_IDLE = process.env.ADVCNN_EXPLORER_IDLE ?? "20";
+  // And it gets a student's patience for its connection, not the headless run's 5 s.
+  env.ADVCNN_EXPLORER_WAIT = process.env.ADVCNN_EXPLORER_WAIT ?? "30";
   const settings = Object.keys(short).map((k) => `${k}=${env[k]}`).join(" ");
 
   const start = Date.now();
