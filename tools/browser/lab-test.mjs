@@ -378,7 +378,7 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
       const where = await e.where;
       const allowed = ALLOWED_BROWSER_ERRORS.find((a) => a.kind === e.kind && a.re.test(e.text) &&
         (!a.onlyWith || (a.onlyWith === "--drop-ack" && widgetOpts.dropAck)));
-      if (allowed) notes.push(`allowed ${e.kind} in ${where} (${allowed.why}): ${e.text.slice(0, 300)}`);
+      if (allowed) notes.push(`allowed ${e.kind} in ${where} (${allowed.why}): ${e.text.split("\n")[0].slice(0, 300)}`);
       else problems.push(`${e.kind} in ${where}: ${e.text.slice(0, 1000)}`);
     }
   };
