@@ -115,8 +115,8 @@ gpu-check: setup
 	$(call step,"training steps and one epoch of each net and the 1x1 benchmark on $(GPU_BACKEND)")
 	timeout 180 go run ./cmd/bench -backends $(GPU_BACKEND) -rounds 1 -epoch -paths
 
-CHROMIUM := chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-	--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
+# The container flags are shared with the browser test: tools/browser/chromium-flags.txt.
+CHROMIUM := chromium --headless $(shell sed 's/\#.*//' tools/browser/chromium-flags.txt) --hide-scrollbars \
 	--window-size=960,720 --virtual-time-budget=3000
 plots: echarts chromium
 	go run ./cmd/plots -plots plots -out runs/plots

@@ -24,6 +24,7 @@ The exit status is 0 only if every notebook passed.
 
 import argparse
 import html
+import json
 import os
 import re
 import sys
@@ -43,17 +44,21 @@ SHORT_ENV = {
     "ADVCNN_TEST_LIMIT": "1000",
     "ADVCNN_BENCH_BATCH": "8",
     "ADVCNN_EXPLORER_IDLE": "5",  # notebook 01's slider ends 5 s after its last move (in a browser; headless has none)
+    "ADVCNN_EXPLORER_WAIT": "5",  # and waits 5 s, not 30, for a page to connect it (headless has none)
 }
+
+# What a failed cell looks like: one definition, shared with the browser test
+# (tools/browser/lab-test.mjs), in tools/notebook-failures.json.
+FAILURES = json.loads((NOTEBOOKS_DIR.parent / "tools" / "notebook-failures.json").read_text())
 
 # Lines on stderr that mean the cell's Go program did not compile or crashed.
 BAD_STDERR = re.compile(
-    r"(^|\n)\s*(panic:|fatal error:|# gonb_|.*\.go:\d+:\d+: |.*undefined: |.*imported and not used|"
-    r".*cannot use |.*syntax error|.*failed to run|.*exit status \d+)"
+    r"(^|\n)\s*(" + "|".join(p["pattern"] for p in FAILURES["bad_stderr"]["line_starts"]) + ")"
 )
 
-GO_ERROR = re.compile(r"\.go:\d+:\d+: ")
+GO_ERROR = re.compile(FAILURES["go_compile_error"]["pattern"])
 
-BACKEND_LINE = re.compile(r"(^|\n)backend \S+.*: ")
+BACKEND_LINE = re.compile(FAILURES["backend_line"]["pattern"])
 
 
 def cell_text(cell, stream_name=None):

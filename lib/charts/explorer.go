@@ -1,8 +1,13 @@
 package charts
 
 import (
+	_ "embed"
 	"fmt"
+	"html"
 	"io"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -67,7 +72,8 @@ type ExplorerOptions struct {
 	Width int
 	// Idle ends the explorer after this long without a move of the slider (5 minutes when 0).
 	Idle time.Duration
-	// Wait is how long the front-end has to show the slider (10 s when 0).
+	// Wait is how long the front-end has to connect the slider to the kernel:
+	// ADVCNN_EXPLORER_WAIT seconds when 0, else 30 s.
 	Wait time.Duration
 	// Fallback are the widths drawn, one chart each, where no slider can be
 	// shown (a headless run): 4, 16 and 64 when nil.
@@ -78,9 +84,12 @@ type ExplorerOptions struct {
 // (1 to 192 channels) over BottleneckCount's chart, which is redrawn as the
 // slider moves, until o.Idle passes without a move or the cell is
 // interrupted. The slider is a GoNB widget (gonbui/widgets), which needs
-// JupyterLab's page to answer: where the front-end does not answer within
-// o.Wait (as in a headless run), it draws the chart for each width of
-// o.Fallback instead and returns. It reports which of the two it did to w.
+// JupyterLab's page to connect to the kernel; GonbPatienceJS makes the page
+// wait o.Wait for the kernel's answer, not GoNB's 500 ms
+// (docs/gonb-widget-race.md). Where the slider is not connected within
+// o.Wait (as in a headless run, which has no page), the slider's place says
+// so and what to do (WidgetFailedHTML), and the explorer draws the chart for
+// each width of o.Fallback instead and returns. It reports which of the two it did to w.
 // Outside a notebook it only renders the charts, to report errors.
 func BottleneckExplorer(w io.Writer, o ExplorerOptions) error {
 	if o.Width == 0 {
@@ -90,7 +99,14 @@ func BottleneckExplorer(w io.Writer, o ExplorerOptions) error {
 		o.Idle = 5 * time.Minute
 	}
 	if o.Wait == 0 {
-		o.Wait = 10 * time.Second
+		o.Wait = 30 * time.Second
+		if s := os.Getenv(EnvExplorerWait); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return fmt.Errorf("charts: %s=%q: want a number of seconds, at least 1", EnvExplorerWait, s)
+			}
+			o.Wait = time.Duration(n) * time.Second
+		}
 	}
 	if o.Fallback == nil {
 		o.Fallback = []int{4, 16, 64}
@@ -106,13 +122,22 @@ func BottleneckExplorer(w io.Writer, o ExplorerOptions) error {
 		}
 		return nil
 	}
+	// The slider's place, which the sentence replaces if it cannot connect. Its script, before
+	// any use of gonbui/comms, makes GoNB's page wait for the kernel as long as this does.
+	box := "advcnn_explorer_slider_" + NewID()
+	gonbui.UpdateHTML(box, fmt.Sprintf(`<div id="%s"></div><script>%s</script>`, box, GonbPatienceJS(o.Wait)))
+	gonbui.Sync()
+	if err := gonbui.Error(); err != nil {
+		return err
+	}
 	ready := make(chan *widgets.SliderBuilder, 1)
-	go func() { ready <- widgets.Slider(1, bottleneck.InChannels, o.Width).Done() }()
+	go func() { ready <- widgets.Slider(1, bottleneck.InChannels, o.Width).AppendTo(box).Done() }()
 	var slider *widgets.SliderBuilder
 	select {
 	case slider = <-ready:
 	case <-time.After(o.Wait):
-		fmt.Fprintf(w, "The slider got no answer from the page in %s (a headless run has none): drawing widths %v instead.\n", o.Wait, o.Fallback)
+		gonbui.UpdateHTML(box, WidgetFailedHTML(o.Wait))
+		fmt.Fprintf(w, "The slider got no answer from the page in %s (a headless run has none; in JupyterLab, run the cell again): drawing widths %v instead.\n", o.Wait, o.Fallback)
 		for _, width := range o.Fallback {
 			fig, err := BottleneckCount(bottleneck.WithWidth(width))
 			if err != nil {
@@ -163,4 +188,29 @@ func BottleneckExplorer(w io.Writer, o ExplorerOptions) error {
 			return nil
 		}
 	}
+}
+
+// EnvExplorerWait names the environment variable that sets, in seconds, how
+// long BottleneckExplorer waits for JupyterLab's page to connect its slider
+// (default 30).
+const EnvExplorerWait = "ADVCNN_EXPLORER_WAIT"
+
+//go:embed gonb_patience.js
+var gonbPatienceJS string
+
+// GonbPatienceJS is the script that makes GoNB's page wait up to patience for
+// the kernel's answer when it connects a widget, instead of GoNB's 500 ms
+// (docs/gonb-widget-race.md). It must reach the page before the cell's first
+// use of gonbui/comms (a widget's Done, comms.Listen).
+func GonbPatienceJS(patience time.Duration) string {
+	return strings.ReplaceAll(gonbPatienceJS, "__PATIENCE_MS__", strconv.FormatInt(patience.Milliseconds(), 10))
+}
+
+// WidgetFailedHTML is what a widget's place shows when the page could not
+// connect it to the kernel within wait: a sentence saying what to do.
+func WidgetFailedHTML(wait time.Duration) string {
+	return `<p class="advcnn-widget-failed" style="color:#a40000;font-weight:bold;">` + html.EscapeString(fmt.Sprintf(
+		"The slider could not connect to the Go kernel within %s (the machine may be busy). "+
+			"Run this cell again; if the slider still does not appear, use Kernel > Restart Kernel and run the notebook again. "+
+			"Meanwhile, the charts below show a few widths.", wait)) + `</p>`
 }

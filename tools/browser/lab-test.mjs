@@ -4,6 +4,8 @@
 //   node tools/browser/lab-test.mjs 02-inception.ipynb    # one notebook
 //   node tools/browser/lab-test.mjs --out /tmp/shots      # keep screenshots and logs there
 //   node tools/browser/lab-test.mjs --self-check          # the checks catch what they should
+//   node tools/browser/lab-test.mjs --hold-ack 5 01-one-by-one-convolution.ipynb  # a kernel 5 s late
+//   node tools/browser/lab-test.mjs --drop-ack 01-one-by-one-convolution.ipynb    # a kernel that never answers
 //
 // It starts JupyterLab with tools/lab.sh, as `make lab` does, on a free port with
 // a token of its own, and opens each notebook in Debian's chromium, driven by
@@ -14,9 +16,20 @@
 // checks that
 //   - every code cell ran (a failing cell stops the ones after it),
 //   - no cell shows an error: an error output, a Go compile error, or an error
-//     line on stderr (the patterns of notebooks/run_notebooks.py),
+//     line on stderr (the patterns of tools/notebook-failures.json, which
+//     notebooks/run_notebooks.py reads too),
 //   - some cell printed the backend line,
 //   - every chart has a canvas with drawn pixels,
+//   - every slider works: while its cell runs, the test moves it with the keyboard
+//     and its cell's chart must be redrawn (a slider that is drawn but dead fails).
+//     GoNB's page waits only 500 ms for the kernel to connect a widget
+//     (docs/gonb-widget-race.md), so the test holds the kernel's answer
+//     (comm_open_ack) on GoNB's websocket for --hold-ack seconds (2 by default; 0:
+//     no delay). With --drop-ack it never delivers it, and the cell must instead
+//     say, in place of the slider, that it could not connect and what to do,
+//   - no page error and no console error, other than those named with their
+//     reason in ALLOWED_BROWSER_ERRORS; each is reported with the code cell that
+//     was running,
 // and saves a screenshot of each chart, one of JupyterLab's page at the last
 // chart, one of the page when a check fails, and the text the cells printed
 // (NN-name.outputs.txt), in the output folder. The
@@ -46,33 +59,36 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const SELF_CHECK_DIR = "tools/browser/testdata";
 const PYTHON = path.join(ROOT, ".venv/bin/python");
 
-// The flags that let chromium run headless in a container, offline.
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
+// What a failed cell looks like, shared with notebooks/run_notebooks.py: tools/notebook-failures.json.
+const FAILURES = JSON.parse(fs.readFileSync(path.join(ROOT, "tools/notebook-failures.json"), "utf8"));
+const BAD_STDERR = new RegExp(`(^|\\n)\\s*(${FAILURES.bad_stderr.line_starts.map((p) => p.pattern).join("|")})`);
+const GO_ERROR = new RegExp(FAILURES.go_compile_error.pattern);
+const BACKEND_LINE = new RegExp(FAILURES.backend_line.pattern);
 
-// What a cell's stderr shows when its Go program did not compile or failed:
-// the patterns of BAD_STDERR in notebooks/run_notebooks.py, and lesson.Check's "error:".
-const BAD_STDERR = /(^|\n)\s*(panic:|fatal error:|error:|# gonb_|.*\.go:\d+:\d+: |.*undefined: |.*imported and not used|.*cannot use |.*syntax error|.*failed to run|.*exit status \d+)/;
-const BACKEND_LINE = /(^|\n)backend \S+.*: /;
+// The flags that let chromium run headless in a container, offline; shared with the Makefile's
+// CHROMIUM (make plots): tools/browser/chromium-flags.txt, one a line, # for comments.
+const CHROMIUM_ARGS = fs.readFileSync(path.join(ROOT, "tools/browser/chromium-flags.txt"), "utf8")
+  .split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
 
 function usage(msg) {
   if (msg) console.error(msg);
-  console.error("usage: node tools/browser/lab-test.mjs [--out DIR] [--timeout SECONDS] [--self-check] [NN-name.ipynb ...]");
+  console.error("usage: node tools/browser/lab-test.mjs [--out DIR] [--timeout SECONDS] [--hold-ack SECONDS | --drop-ack] [--self-check] [NN-name.ipynb ...]");
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const a = { out: "", timeout: 900, selfCheck: false, notebooks: [] };
+  const a = { out: "", timeout: 900, selfCheck: false, notebooks: [], holdAck: 2, dropAck: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out") a.out = argv[++i] ?? usage("--out needs a folder");
     else if (argv[i] === "--timeout") a.timeout = Number(argv[++i]);
+    else if (argv[i] === "--hold-ack") a.holdAck = Number(argv[++i]);
+    else if (argv[i] === "--drop-ack") a.dropAck = true;
     else if (argv[i] === "--self-check") a.selfCheck = true;
     else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
     else a.notebooks.push(path.basename(argv[i]));
   }
   if (!(a.timeout > 0)) usage("--timeout needs a number of seconds per notebook");
+  if (!(a.holdAck >= 0)) usage("--hold-ack needs a number of seconds (0: no delay)");
   return a;
 }
 
@@ -217,18 +233,167 @@ function drawnPixels(chart) {
   });
 }
 
-async function testNotebook(browser, lab, dir, name, index, out, timeoutMs) {
+// Errors in the browser's console or thrown by the page that are harmless and expected, each
+// with the reason (onlyWith: only with that option). Every other console error and page error
+// fails the notebook, reported with the code cell that was running when it came; an allowed one
+// is still printed.
+const ALLOWED_BROWSER_ERRORS = [
+  { kind: "page error", re: /^Error: reason: expected string, got object/, onlyWith: "",
+    why: "this test's websocket route (playwright's) rejects a close reason that is not a string; GoNB's page " +
+      "passes an Error when it gives up on the kernel (websocket.js line 322), which a real WebSocket turns into " +
+      "a string. The giving up itself is GoNB's console error \"failed to connect to kernel\", which is not allowed" },
+  { kind: "console error", re: /^gonb_comm: failed to connect to kernel, .*comm_open_ack not received in \d+ s/, onlyWith: "--drop-ack",
+    why: "the test withholds the kernel's ack, so GoNB's page gives up after gonb_patience.js's wait, as it must" },
+  { kind: "page error", re: /^Error: comm_open_ack not received in \d+ s/, onlyWith: "--drop-ack",
+    why: "the test withholds the kernel's ack: the slider's first value, sent on the comm that never opened " +
+      "(websocket.js line 135), is rejected and nobody catches it" },
+];
+
+// isCommOpenAck tells whether a message from the kernel, on GoNB's own websocket, is the
+// "#comm_open_ack" that GoNB's page waits for (docs/gonb-widget-race.md).
+function isCommOpenAck(data) {
+  if (typeof data !== "string" || !data.includes("#comm_open_ack")) return false;
+  try {
+    const m = JSON.parse(data);
+    return m.msg_type === "comm_msg" && m.content?.data?.address === "#comm_open_ack";
+  } catch {
+    return false;
+  }
+}
+
+// slowKernel routes GoNB's websocket (the one its page script opens, with no query string;
+// JupyterLab's own has a session_id) through a delay line: from the kernel's
+// "#comm_open_ack" on, every message from the kernel waits holdMs, as if the kernel had
+// answered that late; with drop, the ack is never delivered. It counts what it held.
+async function slowKernel(context, holdMs, drop) {
+  const acks = { seen: 0 };
+  await context.routeWebSocket((u) => /\/api\/kernels\/[^/]+\/channels$/.test(u.pathname) && !u.search, (ws) => {
+    const server = ws.connectToServer();
+    const queue = [];
+    let holding = false;
+    server.onMessage((m) => {
+      if (isCommOpenAck(m)) {
+        acks.seen++;
+        if (drop) return;
+        if (!holding) {
+          holding = true;
+          setTimeout(() => {
+            holding = false;
+            for (const q of queue.splice(0)) ws.send(q);
+          }, holdMs);
+        }
+      }
+      if (holding) queue.push(m);
+      else ws.send(m);
+    });
+  });
+  return acks;
+}
+
+// canvasSignature is a hash of a cell's charts' pixels, to see whether they were redrawn.
+function canvasSignature(cell) {
+  return cell.evaluate((el) => {
+    let h = 0;
+    for (const c of el.querySelectorAll(".advcnn-chart canvas")) {
+      if (!c.width || !c.height) continue;
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 16) h = (h * 31 + d[i] + d[i + 1] * 3 + d[i + 2] * 7) | 0;
+    }
+    return h;
+  });
+}
+
+// checkWidget follows code cell i, which shows a slider (or the sentence that says it could not
+// connect): it waits until the cell says the slider is live ("Move the slider"), shows the
+// sentence, or ends; then, where a slider is left, it moves the slider to its end with the
+// keyboard, as a student may, and checks that the cell's chart is redrawn. With expectFailure
+// (the test dropped the kernel's comm_open_ack), the sentence is what it must find.
+async function checkWidget(panel, i, page, expectFailure) {
+  const cell = panel.locator(".jp-CodeCell").nth(i);
+  const printed = async () => JSON.stringify((await cell.locator(".jp-OutputArea").innerText()).trim().slice(-500));
+  const t0 = Date.now();
+  const state = await waitFor(async () => {
+    const text = await cell.locator(".jp-OutputArea").innerText();
+    if (/Move the slider/.test(text)) return "live";
+    if (await cell.locator(".advcnn-widget-failed").count()) return "sentence";
+    const prompt = (await cell.locator(".jp-InputArea-prompt").textContent()).trim();
+    if (/\[\d+\]/.test(prompt)) return "ended";
+    return null;
+  }, 120_000, async () => `code cell ${i}: its slider neither connected nor said why within 120 s; it printed ${await printed()}`)
+    .catch((e) => e.message);
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  if (state === "sentence") {
+    const sentence = (await cell.locator(".advcnn-widget-failed").innerText()).trim();
+    if (await cell.locator('input[type="range"]').count()) {
+      return { problem: `code cell ${i} says its slider could not connect, but still shows the slider: ${JSON.stringify(sentence)}` };
+    }
+    return expectFailure ? { note: `code cell ${i}: the slider could not connect (the ack was dropped); after ${secs} s the notebook says: ${JSON.stringify(sentence)}` }
+      : { problem: `code cell ${i}: the slider could not connect; after ${secs} s the notebook says: ${JSON.stringify(sentence)}` };
+  }
+  if (expectFailure && state === "live") {
+    return { problem: `code cell ${i}: the slider says it is live although the test dropped the kernel's comm_open_ack` };
+  }
+  const slider = cell.locator('input[type="range"]').first();
+  if (!(await slider.count())) {
+    return { problem: `code cell ${i}: no slider and no sentence saying why (${state}); it printed ${await printed()}` };
+  }
+  // Move it as a student would, and see the chart follow (a dead slider moves, but nothing follows).
+  const before = await canvasSignature(cell);
+  const from = await slider.inputValue();
+  await slider.scrollIntoViewIfNeeded();
+  await slider.focus();
+  await page.keyboard.press("End");
+  const to = await slider.inputValue();
+  const redrawn = await waitFor(async () => (await canvasSignature(cell)) !== before, 15_000, async () => "")
+    .then(() => true, () => false);
+  const how = `moved from ${from} to ${to} with the End key ${secs} s after it appeared (${state})`;
+  if (expectFailure) {
+    return { problem: `code cell ${i}: no sentence saying the slider could not connect; the slider was ${how}; it printed ${await printed()}` };
+  }
+  if (!redrawn || state !== "live") {
+    return { problem: `code cell ${i}: the slider is drawn but dead: ${how}, and ${redrawn ? "the chart changed" : "its chart did not change in 15 s"}; it printed ${await printed()}` };
+  }
+  return { note: `code cell ${i}: slider ${how}; the chart was redrawn` };
+}
+
+async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widgetOpts) {
   const stem = name.replace(/\.ipynb$/, "");
   const problems = [];
+  const notes = [];
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const acks = await slowKernel(context, widgetOpts.holdAck * 1000, widgetOpts.dropAck);
   const page = await context.newPage();
-  const pageErrors = [];
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  // Every page error and console error, with the code cell running when it came.
+  const browserErrors = [];
+  let panel = null;
+  const runningCell = async () => {
+    if (!panel) return "before the notebook opened";
+    const states = await cellStates(panel).catch(() => []);
+    const i = states.findIndex((p) => p.includes("*"));
+    return i >= 0 ? `code cell ${i}` : "no cell running";
+  };
+  const browserError = (kind, text) => browserErrors.push({ kind, text, where: runningCell() });
+  const reportBrowserErrors = async () => {
+    for (const e of browserErrors.splice(0)) {
+      const where = await e.where;
+      const allowed = ALLOWED_BROWSER_ERRORS.find((a) => a.kind === e.kind && a.re.test(e.text) &&
+        (!a.onlyWith || (a.onlyWith === "--drop-ack" && widgetOpts.dropAck)));
+      if (allowed) notes.push(`allowed ${e.kind} in ${where} (${allowed.why}): ${e.text.split("\n")[0].slice(0, 300)}`);
+      else problems.push(`${e.kind} in ${where}: ${e.text.slice(0, 1000)}`);
+    }
+  };
+  page.on("pageerror", (e) => browserError("page error", String(e.stack ?? e)));
+  page.on("console", (m) => {
+    if (m.type() === "error") {
+      const loc = m.location();
+      browserError("console error", m.text() + (loc?.url ? ` (${loc.url}:${loc.lineNumber})` : ""));
+    }
+  });
   try {
     // A workspace of its own, reset: the page shows this notebook and nothing restored.
     const url = `${lab.base}/lab/workspaces/advcnn-test-${index}/tree/${encodeURIComponent(name)}?reset&token=${lab.token}`;
     await page.goto(url, { waitUntil: "domcontentloaded", timeout: 120_000 });
-    const panel = page.locator(".jp-NotebookPanel:visible").first();
+    panel = page.locator(".jp-NotebookPanel:visible").first();
     await panel.waitFor({ timeout: 120_000 });
     // The kernel is ready when the server has seen it idle with this page connected. (GoNB sends
     // no status of its own before its first cell, so the status bar says "Unknown" till then.)
@@ -247,10 +412,28 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs) {
     // Run All queues every cell at once ("[*]"), then runs them in turn, each leaving a number.
     await waitFor(async () => (await cellStates(panel)).some((p) => p.includes("*")), 30_000,
       async () => "Run > Run All Cells started nothing");
+    // Meanwhile, each slider is moved while its cell runs, and its chart must follow.
+    const widgetCells = new Set();
     await waitFor(async () => {
+      const found = await panel.locator(".jp-CodeCell").evaluateAll((els) => els
+        .map((c, i) => (c.querySelector('.jp-OutputArea-output input[type="range"], .advcnn-widget-failed') ? i : -1))
+        .filter((i) => i >= 0));
+      for (const i of found.filter((i) => !widgetCells.has(i))) {
+        widgetCells.add(i);
+        const r = await checkWidget(panel, i, page, widgetOpts.dropAck);
+        if (r.problem) problems.push(r.problem);
+        if (r.note) notes.push(r.note);
+      }
       const states = await cellStates(panel);
       return !states.some((p) => p.includes("*"));
     }, timeoutMs, async () => `cells still running after ${timeoutMs / 1000} s: ${JSON.stringify(await cellStates(panel))}`);
+    if (widgetCells.size) {
+      const how = widgetOpts.dropAck ? "dropped" : `held for ${widgetOpts.holdAck} s`;
+      notes.push(`the kernel's comm_open_ack was ${how} on GoNB's websocket (${acks.seen} ack(s) seen)`);
+      if (!acks.seen && (widgetOpts.dropAck || widgetOpts.holdAck > 0)) {
+        problems.push("the notebook shows a widget, but no comm_open_ack passed GoNB's websocket: the test's delay was not applied");
+      }
+    }
 
     const states = await cellStates(panel);
     if (states.length !== cells) problems.push(`the page shows ${states.length} of the notebook's ${cells} code cells`);
@@ -258,8 +441,9 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs) {
     if (notRun.length) problems.push(`code cells ${notRun.join(", ")} of ${cells} did not run (a cell before them failed?)`);
 
     // Errors that the cells show.
-    const shown = await panel.locator(".jp-CodeCell").evaluateAll((els, bad) => {
+    const shown = await panel.locator(".jp-CodeCell").evaluateAll((els, [bad, goErr]) => {
       const re = new RegExp(bad);
+      const goError = new RegExp(goErr);
       const found = [];
       els.forEach((cell, i) => {
         const lines = [...cell.querySelectorAll(".jp-InputArea-editor .cm-line")].map((l) => l.textContent.trim());
@@ -268,7 +452,7 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs) {
           const mime = o.getAttribute("data-mime-type") ?? "";
           const text = o.innerText ?? "";
           if (/gonb-err/.test(o.innerHTML)) {
-            const msgs = text.split("\n").filter((l) => /\.go:\d+:\d+: |undefined: /.test(l));
+            const msgs = text.split("\n").filter((l) => goError.test(l));
             found.push(`code cell ${i} (${src}) shows a Go compile error: ${(msgs.join("; ") || text).slice(0, 400)}`);
           } else if (mime === "application/vnd.jupyter.stderr" && re.test(text)) {
             found.push(`code cell ${i} (${src}) shows an error: ${text.slice(0, 600)}`);
@@ -276,7 +460,7 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs) {
         }
       });
       return found;
-    }, BAD_STDERR.source);
+    }, [BAD_STDERR.source, GO_ERROR.source]);
     problems.push(...shown);
     // What the cells printed, kept beside the screenshots.
     const printed = await panel.locator(".jp-CodeCell").evaluateAll((els) => els.map((cell, i) =>
@@ -317,11 +501,12 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs) {
       await page.screenshot({ path: path.join(out, `${stem}-lab.png`) });
       shots.push(`${stem}-lab.png (JupyterLab's page at the last chart)`);
     }
-    if (pageErrors.length) problems.push(`the page threw: ${pageErrors.slice(0, 3).join(" | ")}`);
-    return { problems, cells, charts: n, shots };
+    await reportBrowserErrors();
+    return { problems, cells, charts: n, shots, notes };
   } catch (e) {
     problems.push(e.message);
-    return { problems, cells: 0, charts: 0, shots: [] };
+    await reportBrowserErrors();
+    return { problems, cells: 0, charts: 0, shots: [], notes };
   } finally {
     if (problems.length) {
       await page.screenshot({ path: path.join(out, `${stem}-page.png`), fullPage: false }).catch(() => {});
@@ -354,6 +539,10 @@ async function main() {
   const env = { ...process.env, GOMLX_NO_AUTO_INSTALL: "1" };
   const short = shortEnv();
   for (const [k, v] of Object.entries(short)) env[k] ??= v;
+  // The slider is moved while its cell runs: give the test time to find it and see the chart.
+  env.ADVCNN_EXPLORER_IDLE = process.env.ADVCNN_EXPLORER_IDLE ?? "20";
+  // And it gets a student's patience for its connection, not the headless run's 5 s.
+  env.ADVCNN_EXPLORER_WAIT = process.env.ADVCNN_EXPLORER_WAIT ?? "30";
   const settings = Object.keys(short).map((k) => `${k}=${env[k]}`).join(" ");
 
   const start = Date.now();
@@ -367,9 +556,10 @@ async function main() {
     for (const [i, name] of names.entries()) {
       const t = Date.now();
       console.log(`---- ${name}`);
-      const r = await testNotebook(browser, lab, dir, name, i + 1, out, args.timeout * 1000);
+      const r = await testNotebook(browser, lab, dir, name, i + 1, out, args.timeout * 1000, args);
       const secs = ((Date.now() - t) / 1000).toFixed(0);
       for (const s of r.shots) console.log(`     ${s}`);
+      for (const s of r.notes) console.log(`     ${s}`);
       if (args.selfCheck) {
         // A broken notebook passes the self-check when every problem it was made for is reported.
         const expected = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")).metadata.advcnn_expected_failures ?? [];
