@@ -6,6 +6,14 @@
 //   node tools/browser/lab-test.mjs --self-check          # the checks catch what they should
 //   node tools/browser/lab-test.mjs --hold-ack 5 01-one-by-one-convolution.ipynb  # a kernel 5 s late
 //   node tools/browser/lab-test.mjs --drop-ack 01-one-by-one-convolution.ipynb    # a kernel that never answers
+//   node tools/browser/lab-test.mjs --hogs 2 --empty-gocache 01-one-by-one-convolution.ipynb  # a busy, cold machine
+//   node tools/browser/lab-test.mjs --except 01-one-by-one-convolution.ipynb      # every notebook but that one
+//
+// --hogs N starts N CPU-bound processes for the whole run, and --empty-gocache gives
+// the kernel an empty Go build cache (GOCACHE in a fresh folder), so its first cell
+// compiles GoMLX from nothing: the machine of a class server's busy first run, on
+// which GoNB's widgets used to fail (docs/gonb-widget-race.md). `make test-browser`
+// runs notebook 01, the one with the slider, that way.
 //
 // It starts JupyterLab with tools/lab.sh, as `make lab` does, on a free port with
 // a token of its own, and opens each notebook in Debian's chromium, driven by
@@ -72,23 +80,28 @@ const CHROMIUM_ARGS = fs.readFileSync(path.join(ROOT, "tools/browser/chromium-fl
 
 function usage(msg) {
   if (msg) console.error(msg);
-  console.error("usage: node tools/browser/lab-test.mjs [--out DIR] [--timeout SECONDS] [--hold-ack SECONDS | --drop-ack] [--self-check] [NN-name.ipynb ...]");
+  console.error("usage: node tools/browser/lab-test.mjs [--out DIR] [--timeout SECONDS] [--hold-ack SECONDS | --drop-ack] [--hogs N] [--empty-gocache] [--except NN-name.ipynb] [--self-check] [NN-name.ipynb ...]");
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const a = { out: "", timeout: 900, selfCheck: false, notebooks: [], holdAck: 2, dropAck: false };
+  const a = { out: "", timeout: 900, selfCheck: false, notebooks: [], holdAck: 2, dropAck: false,
+    hogs: 0, emptyGocache: false, except: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out") a.out = argv[++i] ?? usage("--out needs a folder");
     else if (argv[i] === "--timeout") a.timeout = Number(argv[++i]);
     else if (argv[i] === "--hold-ack") a.holdAck = Number(argv[++i]);
     else if (argv[i] === "--drop-ack") a.dropAck = true;
     else if (argv[i] === "--self-check") a.selfCheck = true;
+    else if (argv[i] === "--hogs") a.hogs = Number(argv[++i]);
+    else if (argv[i] === "--empty-gocache") a.emptyGocache = true;
+    else if (argv[i] === "--except") a.except.push(path.basename(argv[++i] ?? usage("--except needs a notebook")));
     else if (argv[i].startsWith("-")) usage(`unknown option ${argv[i]}`);
     else a.notebooks.push(path.basename(argv[i]));
   }
   if (!(a.timeout > 0)) usage("--timeout needs a number of seconds per notebook");
   if (!(a.holdAck >= 0)) usage("--hold-ack needs a number of seconds (0: no delay)");
+  if (!(Number.isInteger(a.hogs) && a.hogs >= 0)) usage("--hogs needs a whole number of processes (0: none)");
   return a;
 }
 
@@ -526,9 +539,9 @@ async function main() {
   const rel = args.selfCheck ? SELF_CHECK_DIR : "notebooks";
   const dir = path.join(ROOT, rel);
   const names = args.notebooks.length ? args.notebooks
-    : fs.readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+    : fs.readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !args.except.includes(f)).sort();
   if (!names.length) usage(`no notebooks in ${rel}`);
-  for (const n of names) {
+  for (const n of [...names, ...args.except]) {
     if (!fs.existsSync(path.join(dir, n))) usage(`no such notebook: ${rel}/${n}`);
   }
   const before = Object.fromEntries(names.map((n) => [n, sha256(path.join(dir, n))]));
@@ -543,14 +556,23 @@ async function main() {
   env.ADVCNN_EXPLORER_IDLE = process.env.ADVCNN_EXPLORER_IDLE ?? "20";
   // And it gets a student's patience for its connection, not the headless run's 5 s.
   env.ADVCNN_EXPLORER_WAIT = process.env.ADVCNN_EXPLORER_WAIT ?? "30";
+  if (args.emptyGocache) env.GOCACHE = fs.mkdtempSync(path.join(work, "gocache-"));
   const settings = Object.keys(short).map((k) => `${k}=${env[k]}`).join(" ");
 
   const start = Date.now();
   let lab, browser;
   let failed = 0;
+  const hogs = [];
   try {
+    for (let i = 0; i < args.hogs; i++) {
+      hogs.push(spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+    }
     lab = await startLab(work, env, rel);
     console.log(`JupyterLab on ${rel}/ at ${lab.base} (tools/lab.sh, log ${lab.logPath}); chromium ${executablePath}; ${settings}`);
+    if (args.hogs || args.emptyGocache) {
+      console.log(`a busy, cold machine: ${args.hogs} CPU-bound process(es) beside it` +
+        (args.emptyGocache ? `; the kernel's Go build cache starts empty (GOCACHE=${env.GOCACHE})` : ""));
+    }
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
     console.log(`browser ${browser.version()}; screenshots in ${out}`);
     for (const [i, name] of names.entries()) {
@@ -585,6 +607,7 @@ async function main() {
   } finally {
     await browser?.close();
     stopLab(lab);
+    for (const h of hogs) h.kill("SIGKILL");
   }
   for (const n of names) {
     if (sha256(path.join(dir, n)) !== before[n]) {
