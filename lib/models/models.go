@@ -129,15 +129,15 @@ func Names() []string {
 }
 
 // ByName returns the model called name, or an error listing the known ones.
-// Besides the lesson's nets (Names), "plain-N" and "residual-N" are the deep
-// nets PlainNet(N) and DeepResidualNet(N) of notebook 04.
+// Besides the lesson's nets (Names), "KIND-N" is DeepNet(KIND, N), a deep net
+// of notebook 04: "plain-N", "plain-he-N", "residual-N" or "preact-N".
 func ByName(name string) (Spec, error) {
 	if s, ok, err := deepSpec(name); ok {
 		return s, err
 	}
 	s, ok := specs[name]
 	if !ok {
-		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q, or plain-N or residual-N", name, Names())
+		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q, or KIND-N for a deep net of depth N, KIND one of %q", name, Names(), DeepKinds())
 	}
 	return s, nil
 }
