@@ -91,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err := rep.Save(path); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s: %d nets in %.0f s, written to %s\n", name, len(rep.Results), rep.Seconds, path)
+		fmt.Fprintf(stdout, "%s: %d nets in %.0f s (%.0f s of processor time), written to %s\n", name, len(rep.Results), rep.Seconds, rep.CPUSeconds, path)
 	}
 	return nil
 }

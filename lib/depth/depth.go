@@ -49,6 +49,11 @@ type Result struct {
 	TestAccuracy float64 `json:"test_accuracy"`
 	// Seconds is the wall time of the whole run, compilation included.
 	Seconds float64 `json:"seconds"`
+	// TrainSeconds is the wall time of the training steps alone, and
+	// MedianStepMs the median step's: the rest of Seconds is compilation,
+	// the gradient norms and the evaluations.
+	TrainSeconds float64 `json:"train_seconds"`
+	MedianStepMs float64 `json:"median_step_ms"`
 }
 
 // Options configure Run.
@@ -129,6 +134,7 @@ func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset,
 	}
 	final, _ := h.Final()
 	r.TestAccuracy = final.TestAccuracy
+	r.TrainSeconds, r.MedianStepMs = final.TrainSeconds, final.MedianStepMs
 	r.TrainImages = sub.N
 	pred, err := evaluate.Predict(backend, store, spec.Build, sub, cfg.EvalBatchSize)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -81,8 +82,12 @@ type Report struct {
 	Experiment Experiment `json:"experiment"`
 	// TestImages is the number of test images each accuracy was measured on.
 	TestImages int `json:"test_images"`
-	// Seconds is the wall time of the whole experiment.
-	Seconds float64 `json:"seconds"`
+	// Seconds is the wall time of the whole experiment, and CPUSeconds the
+	// processor time (user and system) the process used meanwhile: on a
+	// shared machine the wall time depends on the others' load, the
+	// processor time much less.
+	Seconds    float64 `json:"seconds"`
+	CPUSeconds float64 `json:"cpu_seconds"`
 	// Results are the runs, depth by depth, each depth's kinds in the experiment's order.
 	Results []Result `json:"results"`
 }
@@ -100,7 +105,7 @@ func (e Experiment) Run(backend compute.Backend, backendName string, trainSet, t
 	if testSet == nil {
 		return nil, errors.New("the experiment needs a test set")
 	}
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	rep := &Report{Date: start.UTC().Format(time.RFC3339), Backend: backendName, Device: backend.Description(),
 		Experiment: e, TestImages: testSet.N}
 	for _, d := range e.Depths {
@@ -114,6 +119,7 @@ func (e Experiment) Run(backend compute.Backend, backendName string, trainSet, t
 		}
 	}
 	rep.Seconds = time.Since(start).Seconds()
+	rep.CPUSeconds = (processCPU() - cpu).Seconds()
 	return rep, nil
 }
 
@@ -165,4 +171,13 @@ func LoadReport(path string) (*Report, error) {
 		return nil, fmt.Errorf("%s: %d results for %d depths and %d kinds", path, len(rep.Results), len(rep.Experiment.Depths), len(rep.Experiment.Kinds))
 	}
 	return &rep, nil
+}
+
+// processCPU returns the processor time (user and system) this process has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
