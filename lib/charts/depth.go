@@ -11,6 +11,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
 	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 )
 
@@ -27,11 +28,29 @@ type DepthOptions struct {
 	Smooth int
 }
 
-// Plain nets are drawn in reds, residual ones in blues, darker for deeper nets.
-var (
-	plainColors    = []string{"#fc9272", "#ef3b2c", "#cb181d", "#67000d"}
-	residualColors = []string{"#9ecae1", "#4292c6", "#08519c", "#08306b"}
-)
+// Each kind of net has its colours, darker for deeper nets: plain nets reds,
+// He-initialised plain nets oranges, the lesson's residual nets blues, and
+// pre-activation residual nets greens. Residual kinds are drawn dashed.
+var kindColors = map[models.DeepKind][]string{
+	models.Plain:    {"#fc9272", "#ef3b2c", "#cb181d", "#67000d"},
+	models.PlainHe:  {"#fdae6b", "#fd8d3c", "#e6550d", "#7f2704"},
+	models.Residual: {"#9ecae1", "#4292c6", "#08519c", "#08306b"},
+	models.PreAct:   {"#a1d99b", "#41ab5d", "#006d2c", "#00441b"},
+}
+
+// depthShades is the number of depths the colours tell apart.
+const depthShades = 4
+
+// kindOf is r's kind; results from before kinds existed say only Residual.
+func kindOf(r depth.Result) models.DeepKind {
+	switch {
+	case r.Kind != "":
+		return r.Kind
+	case r.Residual:
+		return models.Residual
+	}
+	return models.Plain
+}
 
 // depthStyle gives each result its colour and line style: by kind and by the
 // rank of its depth among the results' depths.
@@ -45,6 +64,9 @@ func depthStyle(results []depth.Result) (func(r depth.Result) (string, opts.Line
 		if r.Depth < 1 || r.Name == "" {
 			return nil, nil, fmt.Errorf("charts: a depth result without a name or depth (%q, %d)", r.Name, r.Depth)
 		}
+		if _, ok := kindColors[kindOf(r)]; !ok {
+			return nil, nil, fmt.Errorf("charts: %s is of an unknown kind %q", r.Name, r.Kind)
+		}
 		if seen[r.Name] {
 			return nil, nil, fmt.Errorf("charts: two depth results are called %q", r.Name)
 		}
@@ -54,15 +76,17 @@ func depthStyle(results []depth.Result) (func(r depth.Result) (string, opts.Line
 		}
 	}
 	slices.Sort(depths)
-	if len(depths) > len(plainColors) {
-		return nil, nil, fmt.Errorf("charts: at most %d depths can be told apart, got %d", len(plainColors), len(depths))
+	if len(depths) > depthShades {
+		return nil, nil, fmt.Errorf("charts: at most %d depths can be told apart, got %d", depthShades, len(depths))
 	}
 	return func(r depth.Result) (string, opts.LineStyle) {
-		i := slices.Index(depths, r.Depth) + len(plainColors) - len(depths) // the darkest shades for few depths
-		if r.Residual {
-			return residualColors[i], opts.LineStyle{Color: residualColors[i], Width: 2, Type: "dashed"}
+		i := slices.Index(depths, r.Depth) + depthShades - len(depths) // the darkest shades for few depths
+		k := kindOf(r)
+		c := kindColors[k][i]
+		if k.Blocks() {
+			return c, opts.LineStyle{Color: c, Width: 2, Type: "dashed"}
 		}
-		return plainColors[i], opts.LineStyle{Color: plainColors[i], Width: 2}
+		return c, opts.LineStyle{Color: c, Width: 2}
 	}, depths, nil
 }
 
@@ -82,8 +106,9 @@ func (o DepthOptions) size() (DepthOptions, error) {
 // GradientNorms draws the gradient norm of every layer of each net, from the
 // input (layer 1, the stem) to the output (the linear layer), on a
 // logarithmic scale, in two panels side by side: at initialisation (left)
-// and after training (right), for the same batch. Plain nets are solid reds,
-// residual nets dashed blues, darker for deeper nets.
+// and after training (right), for the same batch. Plain nets are solid
+// (reds, oranges when He-initialised), residual nets dashed (blues for the
+// lesson's block, greens for pre-activation), darker for deeper nets.
 func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 	style, _, err := depthStyle(results)
 	if err != nil {
@@ -152,8 +177,8 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 
 // DepthLosses draws the training loss of each net against the training
 // step, averaged over o.Smooth steps, in one panel per depth side by side,
-// each holding that depth's plain net (solid red) and residual net (dashed
-// blue). The dotted line at ln 10 ≈ 2.30 is the loss of a net that guesses.
+// each holding that depth's nets, coloured as in GradientNorms. The dotted
+// line at ln 10 ≈ 2.30 is the loss of a net that guesses.
 func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 	style, depths, err := depthStyle(results)
 	if err != nil {
@@ -176,7 +201,7 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 		return nil, fmt.Errorf("charts: smoothing over %d steps", o.Smooth)
 	}
 	if o.Title == "" {
-		o.Title = "Training loss: plain and residual nets of the same depth"
+		o.Title = "Training loss: nets of the same layers, joined four ways"
 	}
 	if o.Subtitle == "" {
 		o.Subtitle = fmt.Sprintf("Mean loss of each %d steps (batches of %d). One panel per depth. Dotted: ln 10 = 2.30, the loss of guessing.", o.Smooth, recipe.BatchSize)
@@ -229,7 +254,7 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 			charts.WithLineStyleOpts(ls),
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
 		}
-		if !r.Residual {
+		if kindOf(r) == models.Plain {
 			opt = append(opt,
 				charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "guessing", YAxis: 2.3026}),
 				charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
