@@ -6,7 +6,10 @@ package exercises_test
 // answer, which must fail and give the hint.
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -180,5 +183,20 @@ func TestEveryChecker(t *testing.T) {
 				t.Errorf("a wrong answer was not refused with a hint: %s", wrong)
 			}
 		})
+	}
+}
+
+// TestTeachersGuideListsEveryExercise keeps docs/exercises.md, where a
+// teacher looks first, in step with All.
+func TestTeachersGuideListsEveryExercise(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "exercises.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exercises.All() {
+		row := fmt.Sprintf("| %s | %s |", e.ID, e.Notebook[:2])
+		if !strings.Contains(string(guide), row) || !strings.Contains(string(guide), "`"+e.Checker+"`") {
+			t.Errorf("docs/exercises.md has no row %q naming `%s`", row, e.Checker)
+		}
 	}
 }
