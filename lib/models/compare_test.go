@@ -1,0 +1,66 @@
+package models_test
+
+import (
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/nn"
+)
+
+// residualNetWith is the lesson's residual net with block in place of ResidualBlock.
+func residualNetWith(block func(*model.Scope, *Node) *Node) models.Fn {
+	return func(scope *model.Scope, x *Node) *Node {
+		x = nn.ToChannelsLast(x)
+		x = nn.MaxPool2(scope.In("mp1"), activation.Relu(nn.Conv2D(scope.In("conv1"), x, 16, 5, 0)))
+		x = block(scope.In("rblock1"), x)
+		x = nn.MaxPool2(scope.In("mp2"), activation.Relu(nn.Conv2D(scope.In("conv2"), x, 32, 5, 0)))
+		x = block(scope.In("rblock2"), x)
+		return nn.Linear(scope.In("fc"), nn.Flatten(x), 10)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	b := backendtest.Get(t, "go")
+	tests := []struct {
+		name  string
+		block func(*model.Scope, *Node) *Node
+		want  string // in the error; empty: no error
+	}{
+		{"the same", models.ResidualBlock, ""},
+		{"no skip connection", func(scope *model.Scope, x *Node) *Node {
+			c := x.Shape().Dim(-1)
+			y := activation.Relu(nn.Conv2D(scope.In("conv1"), x, c, 3, 1))
+			return activation.Relu(nn.Conv2D(scope.In("conv2"), y, c, 3, 1))
+		}, "logits differ"},
+		{"a wider layer", func(scope *model.Scope, x *Node) *Node {
+			c := x.Shape().Dim(-1)
+			y := activation.Relu(nn.Conv2D(scope.In("conv1"), x, c, 5, 2))
+			y = nn.Conv2D(scope.In("conv2"), y, c, 3, 1)
+			return activation.Relu(Add(x, y))
+		}, "layer 3 differs"},
+		{"a renamed layer", func(scope *model.Scope, x *Node) *Node {
+			c := x.Shape().Dim(-1)
+			y := activation.Relu(nn.Conv2D(scope.In("first"), x, c, 3, 1))
+			y = nn.Conv2D(scope.In("conv2"), y, c, 3, 1)
+			return activation.Relu(Add(x, y))
+		}, "rblock1/first"},
+		{"a layer more", func(scope *model.Scope, x *Node) *Node {
+			return models.ResidualBlock(scope.In("again"), models.ResidualBlock(scope, x))
+		}, "differs"},
+	}
+	for _, tc := range tests {
+		err := models.Compare(b, residualNetWith(tc.block), models.ResidualNet)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if err := models.Compare(b, nil, models.ResidualNet); err == nil {
+		t.Error("a nil net: no error")
+	}
+}
