@@ -21,6 +21,7 @@ import (
 func TestDeepNets(t *testing.T) {
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
 		for _, depth := range []int{2, 6} {
+			mults := map[int64][]models.DeepKind{} // every kind of one depth has the same multiplications
 			for _, kind := range models.DeepKinds() {
 				name := fmt.Sprintf("%s-%d", kind, depth)
 				t.Run(name, func(t *testing.T) {
@@ -52,7 +53,11 @@ func TestDeepNets(t *testing.T) {
 					if convs != depth+1 {
 						t.Errorf("%d 3x3 convolutions, want the stem and %d", convs, depth)
 					}
+					mults[s.Table.TotalMults()] = append(mults[s.Table.TotalMults()], kind)
 				})
+			}
+			if len(mults) != 1 {
+				t.Errorf("depth %d: the kinds' multiplications differ: %v", depth, mults)
 			}
 		}
 	})
