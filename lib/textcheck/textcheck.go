@@ -23,8 +23,8 @@
 // a layer or an epoch), or a year. Percentages and times are never let
 // through that way: "passes 97 % after one epoch" needs a source.
 //
-// Numbers in code (fenced blocks and `spans`), in HTML comments and inside
-// names (conv2, Inception-v3, d2l) are not figures.
+// Numbers in code (fenced blocks and `spans`), in addresses (https://…), in
+// HTML comments and inside names (conv2, Inception-v3, d2l) are not figures.
 package textcheck
 
 import (
@@ -84,6 +84,7 @@ func (f Figure) Matches(v float64) bool {
 var (
 	fence      = regexp.MustCompile("(?s)```.*?```")
 	codeSpan   = regexp.MustCompile("`[^`]*`")
+	url        = regexp.MustCompile(`https?://[^\s)>\]]+`)
 	source     = regexp.MustCompile(`<!--\s*from:\s*(.*?)\s*-->`)
 	comment    = regexp.MustCompile(`(?s)<!--.*?-->`)
 	number     = regexp.MustCompile(`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`)
@@ -96,6 +97,7 @@ func Extract(markdown string) []Figure {
 	blank := func(s string) string { return strings.Repeat(" ", len(s)) }
 	text := fence.ReplaceAllStringFunc(markdown, blank)
 	text = codeSpan.ReplaceAllStringFunc(text, blank)
+	text = url.ReplaceAllStringFunc(text, blank)
 	// Sources stay as markers; other comments are blanked.
 	type mark struct {
 		at  int

@@ -20,6 +20,7 @@ func TestExtract(t *testing.T) {
 		{"kernel sizes", "a 3x3 and a 5x5, 28x28 pixels", []string{"3", "5", "28"}},
 		{"code is not text", "the `Conv2d(192, 32, 5)` layer\n```go\nx := 12345\n```\nand 7", []string{"7"}},
 		{"comments are not text", "a <!-- 99.9 % --> b", nil},
+		{"addresses are not text", "[ResNet](https://arxiv.org/abs/1512.03385), 2016", []string{"2016"}},
 		{"a source", "reached 96.69 %<!--from:h.json#epochs.0.test_accuracy*100--> then 98.75", []string{"96.69%<h.json#epochs.0.test_accuracy*100", "98.75"}},
 		{"e-notation", "from 9.3e-2 down to 1.5e-9", []string{"9.3e-2", "1.5e-9"}},
 	}
