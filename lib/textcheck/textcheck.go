@@ -90,6 +90,7 @@ var (
 	number     = regexp.MustCompile(`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`)
 	unitAfter  = regexp.MustCompile(`^\s?(%|ms\b|s\b|min\b|minutes\b|seconds\b|GB\b|MB\b|GiB\b|MiB\b)`)
 	markerWord = regexp.MustCompile(`[\p{L}_]$`)
+	unitWord   = regexp.MustCompile(`^\p{L}+$`) // "bytes", "steps": a word between a figure and its source
 )
 
 // Extract finds the figures of a markdown text, with their sources.
@@ -134,12 +135,12 @@ func Extract(markdown string) []Figure {
 		figs = append(figs, f)
 		ends = append(ends, end)
 	}
-	// A source belongs to the last figure before it, with nothing but its unit between.
+	// A source belongs to the last figure before it, with nothing but its unit, or one word, between.
 	for _, mk := range marks {
 		for i := len(figs) - 1; i >= 0; i-- {
 			if ends[i] <= mk.at {
 				between := strings.TrimSpace(text[ends[i]:mk.at])
-				if between == "" || between == figs[i].Unit {
+				if between == "" || between == figs[i].Unit || unitWord.MatchString(between) {
 					figs[i].Source = mk.src
 				}
 				break

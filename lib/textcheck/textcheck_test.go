@@ -22,6 +22,7 @@ func TestExtract(t *testing.T) {
 		{"comments are not text", "a <!-- 99.9 % --> b", nil},
 		{"addresses are not text", "[ResNet](https://arxiv.org/abs/1512.03385), 2016", []string{"2016"}},
 		{"a source", "reached 96.69 %<!--from:h.json#epochs.0.test_accuracy*100--> then 98.75", []string{"96.69%<h.json#epochs.0.test_accuracy*100", "98.75"}},
+		{"a word between", "389,192 bytes<!--from:w.json#bytes-->", []string{"389,192<w.json#bytes"}},
 		{"e-notation", "from 9.3e-2 down to 1.5e-9", []string{"9.3e-2", "1.5e-9"}},
 	}
 	for _, tc := range tests {
