@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,5 +63,28 @@ func TestCompare(t *testing.T) {
 	}
 	if err := models.Compare(b, nil, models.ResidualNet); err == nil {
 		t.Error("a nil net: no error")
+	}
+}
+
+// TestInceptionReLU checks the variant with a ReLU after each 1x1
+// convolution: the lesson's layers and parameters, other logits.
+func TestInceptionReLU(t *testing.T) {
+	b := backendtest.Get(t, "go")
+	spec, err := models.ByName("inception-relu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := models.Summarize(b, spec.Build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.TrainableParams != spec.Params || spec.Params != 97298 {
+		t.Errorf("%d trainable parameters (spec %d), want the lesson's 97,298", s.TrainableParams, spec.Params)
+	}
+	if err := models.Compare(b, spec.Build, models.InceptionNet); err == nil || !strings.Contains(err.Error(), "logits differ") {
+		t.Errorf("Compare with the lesson's net: %v, want the same layers and other logits", err)
+	}
+	if slices.Contains(models.Names(), "inception-relu") {
+		t.Error("Names lists the variant; it lists the lesson's nets only")
 	}
 }
