@@ -1,0 +1,37 @@
+package lesson
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Confused is one kind of mistake: test images of digit True that the net
+// took for digit Predicted, Count times.
+type Confused struct {
+	True, Predicted, Count int
+}
+
+// String is "4 taken for 9: 12 times" (or "once").
+func (c Confused) String() string {
+	if c.Count == 1 {
+		return fmt.Sprintf("%d taken for %d: once", c.True, c.Predicted)
+	}
+	return fmt.Sprintf("%d taken for %d: %d times", c.True, c.Predicted, c.Count)
+}
+
+// MostConfused lists the evaluation's n most frequent mistakes, most
+// frequent first (ties in the order of the true, then the predicted digit),
+// so that a notebook prints what its confusion matrix shows instead of
+// describing it. Mistakes that never happened are left out.
+func (e *Evaluation) MostConfused(n int) []Confused {
+	var all []Confused
+	for t, row := range e.Confusion.Counts {
+		for p, count := range row {
+			if t != p && count > 0 {
+				all = append(all, Confused{True: t, Predicted: p, Count: count})
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Count > all[j].Count })
+	return all[:min(n, len(all))]
+}
