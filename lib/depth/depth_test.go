@@ -137,3 +137,27 @@ func TestExperimentValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestCommittedReports reads plots/depth's reports, which notebook 04 quotes:
+// each must be the experiment its name says, as the code defines it now, so
+// that a change to Full or Quick fails here until the reports are run again.
+func TestCommittedReports(t *testing.T) {
+	for name, e := range map[string]depth.Experiment{"full": depth.Full(), "quick": depth.Quick()} {
+		rep, err := depth.LoadReport(filepath.Join("..", "..", "plots", "depth", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rep.Experiment, e) {
+			t.Errorf("plots/depth/%s.json ran %+v; the code's experiment is now %+v: run `go run ./cmd/depth -out plots/depth` again", name, rep.Experiment, e)
+		}
+		if _, err := time.Parse(time.RFC3339, rep.Date); err != nil || rep.Backend == "" || !strings.HasPrefix(rep.Command, "go run ./cmd/depth") {
+			t.Errorf("plots/depth/%s.json: date %q, backend %q, command %q", name, rep.Date, rep.Backend, rep.Command)
+		}
+		for i, r := range rep.Results {
+			d, k := e.Depths[i/len(e.Kinds)], e.Kinds[i%len(e.Kinds)]
+			if r.Depth != d || r.Kind != k || len(r.Losses) != e.Steps || r.TrainImages != e.Steps*64 {
+				t.Errorf("plots/depth/%s.json result %d: %s with %d losses on %d images, want %s-%d with %d", name, i, r.Name, len(r.Losses), r.TrainImages, k, d, e.Steps)
+			}
+		}
+	}
+}
