@@ -131,8 +131,6 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 	if o.Subtitle == "" {
 		o.Subtitle = fmt.Sprintf("L2 norm of the loss's gradient for each layer's weights, one batch, log scale. Left: untrained. Right: after %d steps. Solid: plain; dashed: residual.", steps)
 	}
-	top, bottom, gap := 110, 60, 60
-	plotW := (o.Width - 80 - 30 - gap) / 2
 	xAxis := func(grid int, when string) opts.XAxis {
 		return opts.XAxis{Type: "value", Name: "layer (1 = next to the input) " + when, NameLocation: "middle", NameGap: 28,
 			GridIndex: grid, Min: 1, Max: maxLayers, MinInterval: 1}
@@ -141,22 +139,9 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 		return opts.YAxis{Type: "log", Name: name, NameLocation: "middle", NameGap: 50, GridIndex: grid,
 			AxisLabel: &opts.AxisLabel{Show: opts.Bool(true), Formatter: opts.FuncOpts(`function (v) { return v.toExponential(0); }`)}}
 	}
-	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-		charts.WithGridOpts(
-			opts.Grid{Left: "80", Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
-			opts.Grid{Left: fmt.Sprint(80 + plotW + gap), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
-		),
-		charts.WithXAxisOpts(xAxis(0, "· untrained")),
-		charts.WithYAxisOpts(yAxis(0, "gradient norm (log scale)")),
-	)
-	line.ExtendXAxis(xAxis(1, fmt.Sprintf("· after %d steps", steps)))
-	line.ExtendYAxis(yAxis(1, ""))
+	line := sideBySide(o, 80, 30,
+		[2]opts.XAxis{xAxis(0, "· untrained"), xAxis(1, fmt.Sprintf("· after %d steps", steps))},
+		[2]opts.YAxis{yAxis(0, "gradient norm (log scale)"), yAxis(1, "")})
 	for _, r := range results {
 		color, ls := style(r)
 		for grid, norms := range [][]float64{normsOf(r.Init), normsOf(r.Trained)} {
@@ -289,4 +274,28 @@ func sig(x float64, d int) float64 {
 	}
 	p := math.Pow(10, float64(d-1)-math.Floor(math.Log10(math.Abs(x))))
 	return math.Round(x*p) / p
+}
+
+// sideBySide is a line chart of o's size, title and subtitle with two panels
+// side by side, left and right pixels from its edges, and their axes.
+func sideBySide(o DepthOptions, left, right int, x [2]opts.XAxis, y [2]opts.YAxis) *charts.Line {
+	top, bottom, gap := 110, 60, 60
+	plotW := (o.Width - left - right - gap) / 2
+	line := charts.NewLine()
+	line.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
+		charts.WithAnimation(false),
+		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithGridOpts(
+			opts.Grid{Left: fmt.Sprint(left), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
+			opts.Grid{Left: fmt.Sprint(left + plotW + gap), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
+		),
+		charts.WithXAxisOpts(x[0]),
+		charts.WithYAxisOpts(y[0]),
+	)
+	line.ExtendXAxis(x[1])
+	line.ExtendYAxis(y[1])
+	return line
 }

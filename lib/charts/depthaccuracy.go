@@ -9,6 +9,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 )
 
 // DepthAccuracy draws accuracy against depth, one line per kind of net, in
@@ -38,10 +39,8 @@ func DepthAccuracy(results []depth.Result, o DepthOptions) (*Figure, error) {
 		o.Title = "Accuracy against depth"
 	}
 	if o.Subtitle == "" {
-		o.Subtitle = fmt.Sprintf("After %d steps of batch 64. Left: on the training images each net trained on. Right: on the test images. Solid: plain; dashed: residual.", steps)
+		o.Subtitle = fmt.Sprintf("After %d steps of batch %d. Left: on the training images each net trained on. Right: on the test images. Solid: plain; dashed: residual.", steps, recipe.BatchSize)
 	}
-	top, bottom, gap := 110, 60, 60
-	plotW := (o.Width - 70 - 20 - gap) / 2
 	xAxis := func(grid int, name string) opts.XAxis {
 		return opts.XAxis{Type: "value", Name: name, NameLocation: "middle", NameGap: 28, GridIndex: grid,
 			Min: 0, Max: depths[len(depths)-1] + 1, MinInterval: 1}
@@ -49,22 +48,9 @@ func DepthAccuracy(results []depth.Result, o DepthOptions) (*Figure, error) {
 	yAxis := func(grid int, name string) opts.YAxis {
 		return opts.YAxis{Type: "value", Name: name, NameLocation: "middle", NameGap: 40, GridIndex: grid, Min: 0, Max: 100}
 	}
-	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-		charts.WithGridOpts(
-			opts.Grid{Left: "70", Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
-			opts.Grid{Left: fmt.Sprint(70 + plotW + gap), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
-		),
-		charts.WithXAxisOpts(xAxis(0, "3x3 layers · training images")),
-		charts.WithYAxisOpts(yAxis(0, "accuracy (%)")),
-	)
-	line.ExtendXAxis(xAxis(1, "3x3 layers · test images"))
-	line.ExtendYAxis(yAxis(1, ""))
+	line := sideBySide(o, 70, 20,
+		[2]opts.XAxis{xAxis(0, "3x3 layers · training images"), xAxis(1, "3x3 layers · test images")},
+		[2]opts.YAxis{yAxis(0, "accuracy (%)"), yAxis(1, "")})
 	for _, k := range kinds {
 		c := kindColors[k][depthShades-1]
 		ls := opts.LineStyle{Color: c, Width: 2}
