@@ -14,18 +14,6 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 )
 
-// residualNetWith is the lesson's residual net with block in place of ResidualBlock.
-func residualNetWith(block func(*model.Scope, *Node) *Node) models.Fn {
-	return func(scope *model.Scope, x *Node) *Node {
-		x = nn.ToChannelsLast(x)
-		x = nn.MaxPool2(scope.In("mp1"), activation.Relu(nn.Conv2D(scope.In("conv1"), x, 16, 5, 0)))
-		x = block(scope.In("rblock1"), x)
-		x = nn.MaxPool2(scope.In("mp2"), activation.Relu(nn.Conv2D(scope.In("conv2"), x, 32, 5, 0)))
-		x = block(scope.In("rblock2"), x)
-		return nn.Linear(scope.In("fc"), nn.Flatten(x), 10)
-	}
-}
-
 func TestCompare(t *testing.T) {
 	b := backendtest.Get(t, "go")
 	tests := []struct {
@@ -56,7 +44,7 @@ func TestCompare(t *testing.T) {
 		}, "differs"},
 	}
 	for _, tc := range tests {
-		err := models.Compare(b, residualNetWith(tc.block), models.ResidualNet)
+		err := models.Compare(b, models.ResidualNetWith(tc.block), models.ResidualNet)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
