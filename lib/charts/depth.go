@@ -139,9 +139,9 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 		return opts.YAxis{Type: "log", Name: name, NameLocation: "middle", NameGap: 50, GridIndex: grid,
 			AxisLabel: &opts.AxisLabel{Show: opts.Bool(true), Formatter: opts.FuncOpts(`function (v) { return v.toExponential(0); }`)}}
 	}
-	line := sideBySide(o, 80, 30,
-		[2]opts.XAxis{xAxis(0, "· untrained"), xAxis(1, fmt.Sprintf("· after %d steps", steps))},
-		[2]opts.YAxis{yAxis(0, "gradient norm (log scale)"), yAxis(1, "")})
+	line := panels(o, 80, 30, 60,
+		[]opts.XAxis{xAxis(0, "· untrained"), xAxis(1, fmt.Sprintf("· after %d steps", steps))},
+		[]opts.YAxis{yAxis(0, "gradient norm (log scale)"), yAxis(1, "")})
 	for _, r := range results {
 		color, ls := style(r)
 		for grid, norms := range [][]float64{normsOf(r.Init), normsOf(r.Trained)} {
@@ -191,13 +191,7 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 	if o.Subtitle == "" {
 		o.Subtitle = fmt.Sprintf("Mean loss of each %d steps (batches of %d). One panel per depth. Dotted: ln 10 = 2.30, the loss of guessing.", o.Smooth, recipe.BatchSize)
 	}
-	top, bottom, left, right, gap := 110, 60, 70, 20, 30
 	n := len(depths)
-	plotW := (o.Width - left - right - gap*(n-1)) / n
-	var grids []opts.Grid
-	for i := range depths {
-		grids = append(grids, opts.Grid{Left: fmt.Sprint(left + i*(plotW+gap)), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)})
-	}
 	xAxis := func(i int) opts.XAxis {
 		return opts.XAxis{Type: "value", Name: fmt.Sprintf("step · %d layers", depths[i]), NameLocation: "middle", NameGap: 28,
 			GridIndex: i, Min: 0, Max: steps}
@@ -209,21 +203,12 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 		}
 		return y
 	}
-	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-		charts.WithGridOpts(grids...),
-		charts.WithXAxisOpts(xAxis(0)),
-		charts.WithYAxisOpts(yAxis(0)),
-	)
-	for i := 1; i < n; i++ {
-		line.ExtendXAxis(xAxis(i))
-		line.ExtendYAxis(yAxis(i))
+	var xs []opts.XAxis
+	var ys []opts.YAxis
+	for i := range n {
+		xs, ys = append(xs, xAxis(i)), append(ys, yAxis(i))
 	}
+	line := panels(o, 70, 20, 30, xs, ys)
 	for _, r := range results {
 		color, ls := style(r)
 		grid := slices.Index(depths, r.Depth)
@@ -276,11 +261,16 @@ func sig(x float64, d int) float64 {
 	return math.Round(x*p) / p
 }
 
-// sideBySide is a line chart of o's size, title and subtitle with two panels
-// side by side, left and right pixels from its edges, and their axes.
-func sideBySide(o DepthOptions, left, right int, x [2]opts.XAxis, y [2]opts.YAxis) *charts.Line {
-	top, bottom, gap := 110, 60, 60
-	plotW := (o.Width - left - right - gap) / 2
+// panels is a line chart of o's size, title and subtitle with one panel per
+// pair of axes, side by side, left and right pixels from its edges and gap
+// pixels apart.
+func panels(o DepthOptions, left, right, gap int, x []opts.XAxis, y []opts.YAxis) *charts.Line {
+	top, bottom, n := 110, 60, len(x)
+	plotW := (o.Width - left - right - gap*(n-1)) / n
+	var grids []opts.Grid
+	for i := range n {
+		grids = append(grids, opts.Grid{Left: fmt.Sprint(left + i*(plotW+gap)), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)})
+	}
 	line := charts.NewLine()
 	line.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
@@ -288,14 +278,13 @@ func sideBySide(o DepthOptions, left, right int, x [2]opts.XAxis, y [2]opts.YAxi
 		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-		charts.WithGridOpts(
-			opts.Grid{Left: fmt.Sprint(left), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
-			opts.Grid{Left: fmt.Sprint(left + plotW + gap), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
-		),
+		charts.WithGridOpts(grids...),
 		charts.WithXAxisOpts(x[0]),
 		charts.WithYAxisOpts(y[0]),
 	)
-	line.ExtendXAxis(x[1])
-	line.ExtendYAxis(y[1])
+	for i := 1; i < n; i++ {
+		line.ExtendXAxis(x[i])
+		line.ExtendYAxis(y[i])
+	}
 	return line
 }

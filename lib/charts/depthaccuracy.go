@@ -48,9 +48,9 @@ func DepthAccuracy(results []depth.Result, o DepthOptions) (*Figure, error) {
 	yAxis := func(grid int, name string) opts.YAxis {
 		return opts.YAxis{Type: "value", Name: name, NameLocation: "middle", NameGap: 40, GridIndex: grid, Min: 0, Max: 100}
 	}
-	line := sideBySide(o, 70, 20,
-		[2]opts.XAxis{xAxis(0, "3x3 layers · training images"), xAxis(1, "3x3 layers · test images")},
-		[2]opts.YAxis{yAxis(0, "accuracy (%)"), yAxis(1, "")})
+	line := panels(o, 70, 20, 60,
+		[]opts.XAxis{xAxis(0, "3x3 layers · training images"), xAxis(1, "3x3 layers · test images")},
+		[]opts.YAxis{yAxis(0, "accuracy (%)"), yAxis(1, "")})
 	for _, k := range kinds {
 		c := kindColors[k][depthShades-1]
 		ls := opts.LineStyle{Color: c, Width: 2}
