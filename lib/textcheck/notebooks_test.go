@@ -1,6 +1,7 @@
 package textcheck
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -134,5 +135,38 @@ func TestNotebooks(t *testing.T) {
 	}
 	for _, pr := range c.CheckMarkdown("notebooks/README.md", string(readme)) {
 		t.Error(pr)
+	}
+}
+
+// TestNotebookCellIDs checks that no two cells of a notebook share an id:
+// nbformat requires unique ids, and renames a repeated one when it runs the
+// notebook, so an edit that copies a cell shows here first.
+func TestNotebookCellIDs(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "notebooks", "*.ipynb"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("notebooks: %v, %v", paths, err)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nb struct {
+			Cells []struct {
+				ID string `json:"id"`
+			} `json:"cells"`
+		}
+		if err := json.Unmarshal(data, &nb); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		seen := map[string]int{}
+		for i, c := range nb.Cells {
+			if c.ID == "" {
+				t.Errorf("%s: cell %d has no id", filepath.Base(p), i)
+			} else if j, ok := seen[c.ID]; ok {
+				t.Errorf("%s: cells %d and %d share the id %q", filepath.Base(p), j, i, c.ID)
+			}
+			seen[c.ID] = i
+		}
 	}
 }
