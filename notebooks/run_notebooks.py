@@ -39,6 +39,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 NOTEBOOKS_DIR = Path(__file__).resolve().parent
 
 SHORT_ENV = {
+    "ADVCNN_QUICK": "1",  # notebook 04's shorter depth experiment (8 nets, not 16); 02 and 03 follow ADVCNN_EPOCHS
     "ADVCNN_EPOCHS": "1",
     "ADVCNN_TRAIN_LIMIT": "3000",
     "ADVCNN_TEST_LIMIT": "1000",

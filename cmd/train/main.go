@@ -60,11 +60,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	choice := backend.Choose()
-	if *backendFlag != "" {
-		choice = backend.Choice{Config: *backendFlag, Reason: "chosen with -backend", Explicit: true}
-	}
-	b, choice, err := backend.NewFrom(choice)
+	b, choice, err := backend.NewFrom(backend.ChooseFlag(*backendFlag))
 	if err != nil {
 		return err
 	}

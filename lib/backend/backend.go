@@ -100,6 +100,15 @@ func Choose() Choice {
 	return choose(os.Getenv(EnvVar), Plugins(), HasNVIDIAGPU())
 }
 
+// ChooseFlag is a program's -backend flag: the backend it names when it is
+// set, else Choose's.
+func ChooseFlag(flag string) Choice {
+	if flag != "" {
+		return Choice{Config: flag, Reason: "chosen with -backend", Explicit: true}
+	}
+	return Choose()
+}
+
 func choose(env string, plugins map[string]string, gpu bool) Choice {
 	if env != "" {
 		c := Choice{Config: env, Reason: EnvVar + " is set", Explicit: true}

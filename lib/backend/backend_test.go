@@ -46,6 +46,16 @@ func TestChoose(t *testing.T) {
 	}
 }
 
+func TestChooseFlag(t *testing.T) {
+	c := ChooseFlag("go")
+	if c.Config != "go" || !c.Explicit || c.Reason != "chosen with -backend" {
+		t.Errorf("ChooseFlag(\"go\") = %+v, want the go backend, explicit, chosen with -backend", c)
+	}
+	if got, want := ChooseFlag(""), Choose(); got.String() != want.String() || got.Explicit != want.Explicit {
+		t.Errorf("ChooseFlag(\"\") = %+v, want Choose's %+v", got, want)
+	}
+}
+
 func TestNewFromUnknownBackendIsAnError(t *testing.T) {
 	_, _, err := NewFrom(Choice{Config: "nosuch", Explicit: true})
 	if err == nil || !strings.Contains(err.Error(), "nosuch") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
 	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 )
 
@@ -27,11 +28,29 @@ type DepthOptions struct {
 	Smooth int
 }
 
-// Plain nets are drawn in reds, residual ones in blues, darker for deeper nets.
-var (
-	plainColors    = []string{"#fc9272", "#ef3b2c", "#cb181d", "#67000d"}
-	residualColors = []string{"#9ecae1", "#4292c6", "#08519c", "#08306b"}
-)
+// Each kind of net has its colours, darker for deeper nets: plain nets reds,
+// He-initialised plain nets oranges, the lesson's residual nets blues, and
+// pre-activation residual nets greens. Residual kinds are drawn dashed.
+var kindColors = map[models.DeepKind][]string{
+	models.Plain:    {"#fc9272", "#ef3b2c", "#cb181d", "#67000d"},
+	models.PlainHe:  {"#fdae6b", "#fd8d3c", "#e6550d", "#7f2704"},
+	models.Residual: {"#9ecae1", "#4292c6", "#08519c", "#08306b"},
+	models.PreAct:   {"#a1d99b", "#41ab5d", "#006d2c", "#00441b"},
+}
+
+// depthShades is the number of depths the colours tell apart.
+const depthShades = 4
+
+// kindOf is r's kind; results from before kinds existed say only Residual.
+func kindOf(r depth.Result) models.DeepKind {
+	switch {
+	case r.Kind != "":
+		return r.Kind
+	case r.Residual:
+		return models.Residual
+	}
+	return models.Plain
+}
 
 // depthStyle gives each result its colour and line style: by kind and by the
 // rank of its depth among the results' depths.
@@ -45,6 +64,9 @@ func depthStyle(results []depth.Result) (func(r depth.Result) (string, opts.Line
 		if r.Depth < 1 || r.Name == "" {
 			return nil, nil, fmt.Errorf("charts: a depth result without a name or depth (%q, %d)", r.Name, r.Depth)
 		}
+		if _, ok := kindColors[kindOf(r)]; !ok {
+			return nil, nil, fmt.Errorf("charts: %s is of an unknown kind %q", r.Name, r.Kind)
+		}
 		if seen[r.Name] {
 			return nil, nil, fmt.Errorf("charts: two depth results are called %q", r.Name)
 		}
@@ -54,15 +76,17 @@ func depthStyle(results []depth.Result) (func(r depth.Result) (string, opts.Line
 		}
 	}
 	slices.Sort(depths)
-	if len(depths) > len(plainColors) {
-		return nil, nil, fmt.Errorf("charts: at most %d depths can be told apart, got %d", len(plainColors), len(depths))
+	if len(depths) > depthShades {
+		return nil, nil, fmt.Errorf("charts: at most %d depths can be told apart, got %d", depthShades, len(depths))
 	}
 	return func(r depth.Result) (string, opts.LineStyle) {
-		i := slices.Index(depths, r.Depth) + len(plainColors) - len(depths) // the darkest shades for few depths
-		if r.Residual {
-			return residualColors[i], opts.LineStyle{Color: residualColors[i], Width: 2, Type: "dashed"}
+		i := slices.Index(depths, r.Depth) + depthShades - len(depths) // the darkest shades for few depths
+		k := kindOf(r)
+		c := kindColors[k][i]
+		if k.Blocks() {
+			return c, opts.LineStyle{Color: c, Width: 2, Type: "dashed"}
 		}
-		return plainColors[i], opts.LineStyle{Color: plainColors[i], Width: 2}
+		return c, opts.LineStyle{Color: c, Width: 2}
 	}, depths, nil
 }
 
@@ -82,8 +106,9 @@ func (o DepthOptions) size() (DepthOptions, error) {
 // GradientNorms draws the gradient norm of every layer of each net, from the
 // input (layer 1, the stem) to the output (the linear layer), on a
 // logarithmic scale, in two panels side by side: at initialisation (left)
-// and after training (right), for the same batch. Plain nets are solid reds,
-// residual nets dashed blues, darker for deeper nets.
+// and after training (right), for the same batch. Plain nets are solid
+// (reds, oranges when He-initialised), residual nets dashed (blues for the
+// lesson's block, greens for pre-activation), darker for deeper nets.
 func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 	style, _, err := depthStyle(results)
 	if err != nil {
@@ -106,8 +131,6 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 	if o.Subtitle == "" {
 		o.Subtitle = fmt.Sprintf("L2 norm of the loss's gradient for each layer's weights, one batch, log scale. Left: untrained. Right: after %d steps. Solid: plain; dashed: residual.", steps)
 	}
-	top, bottom, gap := 110, 60, 60
-	plotW := (o.Width - 80 - 30 - gap) / 2
 	xAxis := func(grid int, when string) opts.XAxis {
 		return opts.XAxis{Type: "value", Name: "layer (1 = next to the input) " + when, NameLocation: "middle", NameGap: 28,
 			GridIndex: grid, Min: 1, Max: maxLayers, MinInterval: 1}
@@ -116,22 +139,9 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 		return opts.YAxis{Type: "log", Name: name, NameLocation: "middle", NameGap: 50, GridIndex: grid,
 			AxisLabel: &opts.AxisLabel{Show: opts.Bool(true), Formatter: opts.FuncOpts(`function (v) { return v.toExponential(0); }`)}}
 	}
-	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-		charts.WithGridOpts(
-			opts.Grid{Left: "80", Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
-			opts.Grid{Left: fmt.Sprint(80 + plotW + gap), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)},
-		),
-		charts.WithXAxisOpts(xAxis(0, "· untrained")),
-		charts.WithYAxisOpts(yAxis(0, "gradient norm (log scale)")),
-	)
-	line.ExtendXAxis(xAxis(1, fmt.Sprintf("· after %d steps", steps)))
-	line.ExtendYAxis(yAxis(1, ""))
+	line := panels(o, 80, 30, 60,
+		[]opts.XAxis{xAxis(0, "· untrained"), xAxis(1, fmt.Sprintf("· after %d steps", steps))},
+		[]opts.YAxis{yAxis(0, "gradient norm (log scale)"), yAxis(1, "")})
 	for _, r := range results {
 		color, ls := style(r)
 		for grid, norms := range [][]float64{normsOf(r.Init), normsOf(r.Trained)} {
@@ -152,8 +162,8 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 
 // DepthLosses draws the training loss of each net against the training
 // step, averaged over o.Smooth steps, in one panel per depth side by side,
-// each holding that depth's plain net (solid red) and residual net (dashed
-// blue). The dotted line at ln 10 ≈ 2.30 is the loss of a net that guesses.
+// each holding that depth's nets, coloured as in GradientNorms. The dotted
+// line at ln 10 ≈ 2.30 is the loss of a net that guesses.
 func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 	style, depths, err := depthStyle(results)
 	if err != nil {
@@ -176,18 +186,12 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 		return nil, fmt.Errorf("charts: smoothing over %d steps", o.Smooth)
 	}
 	if o.Title == "" {
-		o.Title = "Training loss: plain and residual nets of the same depth"
+		o.Title = "Training loss: nets of the same layers, joined four ways"
 	}
 	if o.Subtitle == "" {
 		o.Subtitle = fmt.Sprintf("Mean loss of each %d steps (batches of %d). One panel per depth. Dotted: ln 10 = 2.30, the loss of guessing.", o.Smooth, recipe.BatchSize)
 	}
-	top, bottom, left, right, gap := 110, 60, 70, 20, 30
 	n := len(depths)
-	plotW := (o.Width - left - right - gap*(n-1)) / n
-	var grids []opts.Grid
-	for i := range depths {
-		grids = append(grids, opts.Grid{Left: fmt.Sprint(left + i*(plotW+gap)), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)})
-	}
 	xAxis := func(i int) opts.XAxis {
 		return opts.XAxis{Type: "value", Name: fmt.Sprintf("step · %d layers", depths[i]), NameLocation: "middle", NameGap: 28,
 			GridIndex: i, Min: 0, Max: steps}
@@ -199,21 +203,12 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 		}
 		return y
 	}
-	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-		charts.WithGridOpts(grids...),
-		charts.WithXAxisOpts(xAxis(0)),
-		charts.WithYAxisOpts(yAxis(0)),
-	)
-	for i := 1; i < n; i++ {
-		line.ExtendXAxis(xAxis(i))
-		line.ExtendYAxis(yAxis(i))
+	var xs []opts.XAxis
+	var ys []opts.YAxis
+	for i := range n {
+		xs, ys = append(xs, xAxis(i)), append(ys, yAxis(i))
 	}
+	line := panels(o, 70, 20, 30, xs, ys)
 	for _, r := range results {
 		color, ls := style(r)
 		grid := slices.Index(depths, r.Depth)
@@ -229,7 +224,7 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 			charts.WithLineStyleOpts(ls),
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
 		}
-		if !r.Residual {
+		if kindOf(r) == models.Plain {
 			opt = append(opt,
 				charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "guessing", YAxis: 2.3026}),
 				charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
@@ -264,4 +259,32 @@ func sig(x float64, d int) float64 {
 	}
 	p := math.Pow(10, float64(d-1)-math.Floor(math.Log10(math.Abs(x))))
 	return math.Round(x*p) / p
+}
+
+// panels is a line chart of o's size, title and subtitle with one panel per
+// pair of axes, side by side, left and right pixels from its edges and gap
+// pixels apart.
+func panels(o DepthOptions, left, right, gap int, x []opts.XAxis, y []opts.YAxis) *charts.Line {
+	top, bottom, n := 110, 60, len(x)
+	plotW := (o.Width - left - right - gap*(n-1)) / n
+	var grids []opts.Grid
+	for i := range n {
+		grids = append(grids, opts.Grid{Left: fmt.Sprint(left + i*(plotW+gap)), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)})
+	}
+	line := charts.NewLine()
+	line.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
+		charts.WithAnimation(false),
+		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithGridOpts(grids...),
+		charts.WithXAxisOpts(x[0]),
+		charts.WithYAxisOpts(y[0]),
+	)
+	for i := 1; i < n; i++ {
+		line.ExtendXAxis(x[i])
+		line.ExtendYAxis(y[i])
+	}
+	return line
 }

@@ -2,6 +2,7 @@ package charts
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -299,6 +300,48 @@ func TestBottleneckExplorerOptions(t *testing.T) {
 	for _, o := range []ExplorerOptions{{Width: 300}, {Fallback: []int{8, 0}}} {
 		if err := BottleneckExplorer(io.Discard, o); err == nil {
 			t.Errorf("explorer %+v: no error", o)
+		}
+	}
+}
+
+func TestDepthAccuracy(t *testing.T) {
+	o := fakeLib(t)
+	var results []depth.Result
+	for i, k := range models.DeepKinds() {
+		for j, d := range []int{2, 20} {
+			results = append(results, depth.Result{Name: fmt.Sprintf("%s-%d", k, d), Kind: k, Depth: d, Residual: k.Blocks(),
+				TrainImages: 640, TrainAccuracy: 0.5 + 0.1*float64(i) - 0.2*float64(j), TestAccuracy: 0.4 + 0.1*float64(i), Losses: make([]float64, 10)})
+		}
+	}
+	fig, err := DepthAccuracy(results, DepthOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := Page("depth accuracy", o, fig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, w := range []string{
+		"training images", "test images", "After 10 steps", // the two panels
+		"[2,50]", "[20,30]", "[20,40]", // plain-2's and plain-20's training accuracy, plain-20's test accuracy
+		`"plain-he"`, `"preact"`, "#7f2704", "#00441b", `"dashed"`, // every kind, in its darkest colour
+	} {
+		if !strings.Contains(s, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+	bad := []struct {
+		name    string
+		results []depth.Result
+	}{
+		{"none", nil},
+		{"no training images", []depth.Result{{Name: "plain-2", Kind: models.Plain, Depth: 2}}},
+		{"unknown kind", []depth.Result{{Name: "dense-2", Kind: "dense", Depth: 2, TrainImages: 1}}},
+	}
+	for _, tc := range bad {
+		if _, err := DepthAccuracy(tc.results, DepthOptions{}); err == nil {
+			t.Errorf("%s: no error", tc.name)
 		}
 	}
 }

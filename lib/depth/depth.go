@@ -1,13 +1,18 @@
-// Package depth runs notebook 04's experiment: a plain net and a residual net
-// of the same depth (models.PlainNet, models.DeepResidualNet), each trained
-// for a few hundred steps with the lesson's recipe, with the gradient that
-// reaches each layer measured before and after, to show the vanishing
-// gradient that residual connections cure.
+// Package depth runs notebook 04's experiment: deep nets of the same layers
+// joined four ways (models.DeepKinds: plain, plain He-initialised, the
+// lesson's residual blocks, pre-activation blocks), each trained for a few
+// hundred steps with the lesson's recipe, with the gradient that reaches each
+// layer measured before and after, and the accuracy on the training images
+// the net trained on and on the test images. The plain nets with and without
+// He initialisation tell the vanishing gradient apart from degradation, which
+// is what remains when the gradient is healthy.
 package depth
 
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -21,21 +26,34 @@ import (
 
 // Result is what one net's run measured.
 type Result struct {
-	// Name is the model's name, "plain-10" or "residual-10".
-	Name string
+	// Name is the model's name: "plain-10", "plain-he-10", "residual-10" or "preact-10".
+	Name string `json:"name"`
+	// Kind is the kind of net, the name without the depth.
+	Kind models.DeepKind `json:"kind"`
 	// Depth is the number of 3x3 layers between the stem and the head.
-	Depth int
-	// Residual says whether the layers are in residual blocks.
-	Residual bool
+	Depth int `json:"depth"`
+	// Residual says whether the layers are in residual blocks (of either kind).
+	Residual bool `json:"residual"`
 	// Init and Trained are the gradient norms of each layer's weight, from
 	// the input to the output, for the same batch before and after training.
-	Init, Trained []evaluate.LayerGradient
+	Init    []evaluate.LayerGradient `json:"init_gradients"`
+	Trained []evaluate.LayerGradient `json:"trained_gradients"`
 	// Losses is the training loss of every step.
-	Losses []float64
+	Losses []float64 `json:"losses"`
+	// TrainImages is the number of training images the net trained on (Steps·64).
+	TrainImages int `json:"train_images"`
+	// TrainAccuracy is the accuracy after training on those training images:
+	// how well the net fits what it was trained on, the measure of degradation.
+	TrainAccuracy float64 `json:"train_accuracy"`
 	// TestAccuracy is the accuracy on the test set after training.
-	TestAccuracy float64
+	TestAccuracy float64 `json:"test_accuracy"`
 	// Seconds is the wall time of the whole run, compilation included.
-	Seconds float64
+	Seconds float64 `json:"seconds"`
+	// TrainSeconds is the wall time of the training steps alone, and
+	// MedianStepMs the median step's: the rest of Seconds is compilation,
+	// the gradient norms and the evaluations.
+	TrainSeconds float64 `json:"train_seconds"`
+	MedianStepMs float64 `json:"median_step_ms"`
 }
 
 // Options configure Run.
@@ -51,22 +69,24 @@ type Options struct {
 	Hooks training.Hooks
 }
 
-// Run trains the net called name (see models.ByName: "plain-N" or
-// "residual-N") for o.Steps steps of the lesson's recipe and measures it.
+// Run trains the net called name (see models.ByName: "KIND-N" for a
+// models.DeepKind KIND) for o.Steps steps of the lesson's recipe and measures it.
 func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset, o Options) (Result, error) {
 	spec, err := models.ByName(name)
 	if err != nil {
 		return Result{}, err
 	}
-	var r Result
-	if _, err := fmt.Sscanf(name, "plain-%d", &r.Depth); err == nil {
-		r.Residual = false
-	} else if _, err := fmt.Sscanf(name, "residual-%d", &r.Depth); err == nil {
-		r.Residual = true
-	} else {
-		return Result{}, fmt.Errorf("depth.Run compares plain-N and residual-N nets, not %q", name)
+	r := Result{Name: name}
+	for _, k := range models.DeepKinds() {
+		if n, ok := strings.CutPrefix(name, string(k)+"-"); ok {
+			if d, err := strconv.Atoi(n); err == nil {
+				r.Kind, r.Depth, r.Residual = k, d, k.Blocks()
+			}
+		}
 	}
-	r.Name = name
+	if r.Kind == "" {
+		return Result{}, fmt.Errorf("depth.Run compares deep nets (%q followed by -N), not %q", models.DeepKinds(), name)
+	}
 	if trainSet == nil || testSet == nil {
 		return r, errors.New("depth.Run needs a training set and a test set")
 	}
@@ -114,6 +134,17 @@ func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset,
 	}
 	final, _ := h.Final()
 	r.TestAccuracy = final.TestAccuracy
+	r.TrainSeconds, r.MedianStepMs = final.TrainSeconds, final.MedianStepMs
+	r.TrainImages = sub.N
+	pred, err := evaluate.Predict(backend, store, spec.Build, sub, cfg.EvalBatchSize)
+	if err != nil {
+		return r, err
+	}
+	c, err := evaluate.NewConfusion(sub.Labels, pred)
+	if err != nil {
+		return r, err
+	}
+	r.TrainAccuracy = c.Accuracy()
 	if r.Trained, err = probe.Norms(trainSet, o.GradientBatch); err != nil {
 		return r, err
 	}

@@ -30,14 +30,7 @@ func widerBlock(scope *model.Scope, x *Node) *Node {
 }
 
 // editedResidualNet is the lesson's residual net with widerBlock in place of ResidualBlock.
-func editedResidualNet(scope *model.Scope, x *Node) *Node {
-	x = nn.ToChannelsLast(x)
-	x = nn.MaxPool2(scope.In("mp1"), activation.Relu(nn.Conv2D(scope.In("conv1"), x, 16, 5, 0)))
-	x = widerBlock(scope.In("rblock1"), x)
-	x = nn.MaxPool2(scope.In("mp2"), activation.Relu(nn.Conv2D(scope.In("conv2"), x, 32, 5, 0)))
-	x = widerBlock(scope.In("rblock2"), x)
-	return nn.Linear(scope.In("fc"), nn.Flatten(x), 10)
-}
+var editedResidualNet = models.ResidualNetWith(widerBlock)
 
 // The net that trains is the model function given in training.Options, not the
 // library's: its own variables are in the store, and Predict on that store

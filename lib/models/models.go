@@ -36,30 +36,54 @@ func InceptionA(scope *model.Scope, x *Node) *Node {
 // concatenated, in the lesson's order, channels-last: 1x1 [batch, H, W, 16],
 // 5x5 [batch, H, W, 24], 3x3 [batch, H, W, 24] and average pooling [batch, H, W, 24].
 func InceptionBranches(scope *model.Scope, x *Node) []*Node {
-	branch1x1 := nn.Conv2D(scope.In("branch1x1"), x, 16, 1, 0)
+	return inceptionBranches(scope, x, func(x *Node) *Node { return x })
+}
 
-	branch5x5 := nn.Conv2D(scope.In("branch5x5_1"), x, 16, 1, 0)
+// inceptionBranches are InceptionBranches with after applied to the output
+// of each 1x1 convolution.
+func inceptionBranches(scope *model.Scope, x *Node, after func(*Node) *Node) []*Node {
+	branch1x1 := after(nn.Conv2D(scope.In("branch1x1"), x, 16, 1, 0))
+
+	branch5x5 := after(nn.Conv2D(scope.In("branch5x5_1"), x, 16, 1, 0))
 	branch5x5 = nn.Conv2D(scope.In("branch5x5_2"), branch5x5, 24, 5, 2)
 
-	branch3x3 := nn.Conv2D(scope.In("branch3x3_1"), x, 16, 1, 0)
+	branch3x3 := after(nn.Conv2D(scope.In("branch3x3_1"), x, 16, 1, 0))
 	branch3x3 = nn.Conv2D(scope.In("branch3x3_2"), branch3x3, 24, 3, 1)
 	branch3x3 = nn.Conv2D(scope.In("branch3x3_3"), branch3x3, 24, 3, 1)
 
 	branchPool := nn.AvgPool3(scope.In("avg_pool"), x)
-	branchPool = nn.Conv2D(scope.In("branch_pool"), branchPool, 24, 1, 0)
+	branchPool = after(nn.Conv2D(scope.In("branch_pool"), branchPool, 24, 1, 0))
 
 	return []*Node{branch1x1, branch5x5, branch3x3, branchPool}
+}
+
+// InceptionAReLU is InceptionA with a ReLU after each of its four 1x1
+// convolutions, as Network in Network and GoogLeNet put one: the lesson's
+// block has none, so its 1x1 convolutions only mix channels linearly.
+func InceptionAReLU(scope *model.Scope, x *Node) *Node {
+	return Concatenate(inceptionBranches(scope, x, activation.Relu), -1)
+}
+
+// InceptionReLUNet is InceptionNet with InceptionAReLU blocks: the same
+// layers and parameters, with a ReLU after each 1x1 convolution.
+func InceptionReLUNet(scope *model.Scope, x *Node) *Node {
+	return inceptionNet(scope, x, InceptionAReLU)
 }
 
 // InceptionNet is the lesson's GoogLeNet-style net: x [batch, 1, 28, 28] to
 // logits [batch, 10], with 97,298 trainable parameters.
 func InceptionNet(scope *model.Scope, x *Node) *Node {
+	return inceptionNet(scope, x, InceptionA)
+}
+
+// inceptionNet is the lesson's Inception net with block as its Inception block.
+func inceptionNet(scope *model.Scope, x *Node, block func(*model.Scope, *Node) *Node) *Node {
 	batch := x.Shape().Dim(0)
 	x = inceptionInput(scope, x)
-	x = InceptionA(scope.In("incep1"), x)
+	x = block(scope.In("incep1"), x)
 	x.AssertDims(batch, 12, 12, 88)
 	x = activation.Relu(nn.MaxPool2(scope.In("mp2"), nn.Conv2D(scope.In("conv2"), x, 20, 5, 0)))
-	x = InceptionA(scope.In("incep2"), x)
+	x = block(scope.In("incep2"), x)
 	x = nn.Flatten(x)
 	x.AssertDims(batch, 1408)
 	return nn.Linear(scope.In("fc"), x, 10)
@@ -85,14 +109,25 @@ func ResidualBlock(scope *model.Scope, x *Node) *Node {
 // ResidualNet is the lesson's simple residual net: x [batch, 1, 28, 28] to
 // logits [batch, 10], with 41,514 trainable parameters.
 func ResidualNet(scope *model.Scope, x *Node) *Node {
+	return residualNet(scope, x, ResidualBlock)
+}
+
+// ResidualNetWith is the lesson's residual net with block in place of
+// ResidualBlock, a student's edit of it; block must keep its input's shape.
+func ResidualNetWith(block func(*model.Scope, *Node) *Node) Fn {
+	return func(scope *model.Scope, x *Node) *Node { return residualNet(scope, x, block) }
+}
+
+// residualNet is the lesson's residual net with block as its residual block.
+func residualNet(scope *model.Scope, x *Node, block func(*model.Scope, *Node) *Node) *Node {
 	batch := x.Shape().Dim(0)
 	x.AssertDims(batch, 1, 28, 28)
 	x = nn.ToChannelsLast(x)
 	x = nn.MaxPool2(scope.In("mp1"), activation.Relu(nn.Conv2D(scope.In("conv1"), x, 16, 5, 0)))
-	x = ResidualBlock(scope.In("rblock1"), x)
+	x = block(scope.In("rblock1"), x)
 	x.AssertDims(batch, 12, 12, 16)
 	x = nn.MaxPool2(scope.In("mp2"), activation.Relu(nn.Conv2D(scope.In("conv2"), x, 32, 5, 0)))
-	x = ResidualBlock(scope.In("rblock2"), x)
+	x = block(scope.In("rblock2"), x)
 	x = nn.Flatten(x)
 	x.AssertDims(batch, 512)
 	return nn.Linear(scope.In("fc"), x, 10)
@@ -118,7 +153,14 @@ var specs = map[string]Spec{
 	"resnet":    {Name: "resnet", Title: "Simple residual net", Build: ResidualNet, Params: 41514},
 }
 
-// Names lists the known model names, sorted.
+// variants are nets that ByName knows besides the lesson's, for experiments
+// on them; Names does not list them.
+var variants = map[string]Spec{
+	"inception-relu": {Name: "inception-relu", Title: "Inception net with a ReLU after each 1x1 convolution",
+		Build: InceptionReLUNet, Params: 97298},
+}
+
+// Names lists the lesson's nets' names, sorted.
 func Names() []string {
 	names := make([]string, 0, len(specs))
 	for n := range specs {
@@ -129,15 +171,19 @@ func Names() []string {
 }
 
 // ByName returns the model called name, or an error listing the known ones.
-// Besides the lesson's nets (Names), "plain-N" and "residual-N" are the deep
-// nets PlainNet(N) and DeepResidualNet(N) of notebook 04.
+// Besides the lesson's nets (Names), "inception-relu" is InceptionReLUNet, and
+// "KIND-N" is DeepNet(KIND, N), a deep net of notebook 04: "plain-N",
+// "plain-he-N", "residual-N" or "preact-N".
 func ByName(name string) (Spec, error) {
 	if s, ok, err := deepSpec(name); ok {
 		return s, err
 	}
 	s, ok := specs[name]
+	if v, isVariant := variants[name]; isVariant {
+		s, ok = v, true
+	}
 	if !ok {
-		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q, or plain-N or residual-N", name, Names())
+		return Spec{}, fmt.Errorf("unknown model %q: choose one of %q, or KIND-N for a deep net of depth N, KIND one of %q", name, Names(), DeepKinds())
 	}
 	return s, nil
 }

@@ -55,11 +55,44 @@ func uniformVar(scope *model.Scope, name string, bound float64, dims ...int) *mo
 		VariableWithShape(name, shapes.Make(DType, dims...))
 }
 
+// Init chooses how a layer's weights start.
+type Init int
+
+const (
+	// PyTorchInit is PyTorch's default: weights and biases uniform in
+	// ±1/sqrt(fan_in), the lesson's initialisation.
+	PyTorchInit Init = iota
+	// HeInit is He et al. (2015)'s initialisation for layers followed by
+	// ReLU: weights normal with standard deviation sqrt(2/fan_in), biases zero.
+	HeInit
+)
+
+// String names the initialisation: "pytorch" or "he".
+func (i Init) String() string {
+	switch i {
+	case PyTorchInit:
+		return "pytorch"
+	case HeInit:
+		return "he"
+	}
+	return fmt.Sprintf("Init(%d)", int(i))
+}
+
+// HeStd is the standard deviation of HeInit's weights for fanIn inputs per
+// output: sqrt(2/fanIn).
+func HeStd(fanIn int) float64 { return math.Sqrt(2 / float64(fanIn)) }
+
 // Conv2D is PyTorch's nn.Conv2d(inC, outC, kernel_size=k, padding=pad) at
 // stride 1, channels-last: x is [batch, H, W, inC], the result
 // [batch, H+2·pad-k+1, W+2·pad-k+1, outC]. It creates the variables "weight"
-// [outC, inC, k, k] (PyTorch's layout) and "bias" [outC] in scope.
+// [outC, inC, k, k] (PyTorch's layout) and "bias" [outC] in scope, with
+// PyTorch's default initialisation.
 func Conv2D(scope *model.Scope, x *Node, outC, k, pad int) *Node {
+	return Conv2DInit(scope, x, outC, k, pad, PyTorchInit)
+}
+
+// Conv2DInit is Conv2D with the weights initialised as init says.
+func Conv2DInit(scope *model.Scope, x *Node, outC, k, pad int, init Init) *Node {
 	x.AssertRank(4)
 	g := x.Graph()
 	batch, h, w, inC := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
@@ -71,9 +104,20 @@ func Conv2D(scope *model.Scope, x *Node, outC, k, pad int) *Node {
 		}
 		exceptions.Panicf("Conv2D %s: kernel %d with padding %d does not fit input %dx%d%s", scope.Scope(), k, pad, h, w, hint)
 	}
-	bound := 1 / math.Sqrt(float64(inC*k*k))
-	weight := uniformVar(scope, "weight", bound, outC, inC, k, k).ValueGraph(g)
-	bias := uniformVar(scope, "bias", bound, outC).ValueGraph(g)
+	var weight, bias *Node
+	switch init {
+	case PyTorchInit:
+		bound := 1 / math.Sqrt(float64(inC*k*k))
+		weight = uniformVar(scope, "weight", bound, outC, inC, k, k).ValueGraph(g)
+		bias = uniformVar(scope, "bias", bound, outC).ValueGraph(g)
+	case HeInit:
+		weight = scope.WithInitializer(initializer.RandomNormalFn(scope, HeStd(inC*k*k))).
+			VariableWithShape("weight", shapes.Make(DType, outC, inC, k, k)).ValueGraph(g)
+		bias = scope.WithInitializer(initializer.Zero).
+			VariableWithShape("bias", shapes.Make(DType, outC)).ValueGraph(g)
+	default:
+		exceptions.Panicf("Conv2D %s: unknown initialisation %v", scope.Scope(), init)
+	}
 
 	var y *Node
 	if portable(x) {
