@@ -1,0 +1,54 @@
+package procmem
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseStatus(t *testing.T) {
+	const full = "Name:\ttrain\nVmPeak:\t 2000 kB\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nRssAnon:\t     768 kB\nRssFile:\t     256 kB\nThreads:\t5\n"
+	tests := []struct {
+		name    string
+		text    string
+		want    Status
+		wantErr string
+	}{
+		{"all four", full, Status{RSS: 1024 << 10, PeakRSS: 2048 << 10, Anon: 768 << 10, File: 256 << 10, Threads: 5}, ""},
+		{"no split (old kernel)", "VmHWM:\t10 kB\nVmRSS:\t5 kB\n", Status{RSS: 5 << 10, PeakRSS: 10 << 10}, ""},
+		{"no VmHWM", "VmRSS:\t5 kB\n", Status{}, "no VmHWM"},
+		{"empty", "", Status{}, "no VmRSS"},
+		{"not kB", "VmRSS:\t5 MB\nVmHWM:\t5 kB\n", Status{}, "want a number of kB"},
+		{"not a number", "VmRSS:\tfive kB\nVmHWM:\t5 kB\n", Status{}, "VmRSS"},
+		{"threads not a number", "VmRSS:\t5 kB\nVmHWM:\t5 kB\nThreads:\tmany\n", Status{}, "Threads"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseStatus(strings.NewReader(tc.text))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadSelf(t *testing.T) {
+	s, err := Read("now")
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	if s.RSS == 0 || s.PeakRSS < s.RSS || s.GoHeap == 0 || s.GoSys < s.GoHeap || s.Threads < 1 {
+		t.Errorf("implausible snapshot %+v", s)
+	}
+	if !strings.HasPrefix(s.String(), "now: RSS ") {
+		t.Errorf("String() = %q", s.String())
+	}
+}
