@@ -106,9 +106,7 @@ func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset,
 		}
 		return nil
 	}
-	sub := &mnist.Dataset{Split: trainSet.Split, N: o.Steps * cfg.BatchSize,
-		Images: trainSet.Images[:o.Steps*cfg.BatchSize*mnist.Rows*mnist.Cols], Labels: trainSet.Labels[:o.Steps*cfg.BatchSize]}
-	h, err := training.Train(backend, cfg, sub, testSet, training.Options{Store: store, Hooks: hooks})
+	h, err := training.Train(backend, cfg, trainSet.Head(o.Steps*cfg.BatchSize), testSet, training.Options{Store: store, Hooks: hooks})
 	if err != nil {
 		return r, err
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -250,14 +252,8 @@ func CheckDataset(name string, d *mnist.Dataset) error {
 	if d == nil || d.N <= 0 {
 		return fmt.Errorf("the %s is empty", name)
 	}
-	if pixels := mnist.Rows * mnist.Cols; len(d.Images) != d.N*pixels || len(d.Labels) != d.N {
-		return fmt.Errorf("the %s is malformed: %d images need %d pixel values (28x28 each) and %d labels, it has %d and %d",
-			name, d.N, d.N*pixels, d.N, len(d.Images), len(d.Labels))
-	}
-	for i, l := range d.Labels {
-		if l < 0 || l > 9 {
-			return fmt.Errorf("the %s has label %d at index %d: labels must be digits 0 to 9", name, l, i)
-		}
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("the %s: %w", name, err)
 	}
 	return nil
 }
@@ -290,7 +286,8 @@ func NewBatches(name string, data *mnist.Dataset, size int) train.Dataset {
 
 // batches yields a dataset in batches of size, in the given order (nil: the
 // stored order), the last batch possibly smaller. Images are [batch, 1, 28, 28]
-// and labels [batch, 1].
+// float32, normalised from the dataset's bytes batch by batch, and labels
+// [batch, 1].
 type batches struct {
 	name  string
 	data  *mnist.Dataset
@@ -303,25 +300,32 @@ func (b *batches) Name() string { return b.name }
 
 // Iter implements train.Dataset.
 func (b *batches) Iter() iter.Seq2[train.Batch, error] {
-	const pixels = mnist.Rows * mnist.Cols
 	return func(yield func(train.Batch, error) bool) {
+		idx := make([]int, 0, b.size)
 		for first := 0; first < b.data.N; first += b.size {
 			n := min(b.size, b.data.N-first)
-			images := make([]float32, n*pixels)
-			labels := make([]int32, n)
-			for i := range n {
-				idx := first + i
+			idx = idx[:0]
+			for i := first; i < first+n; i++ {
 				if b.order != nil {
-					idx = b.order[idx]
+					idx = append(idx, b.order[i])
+				} else {
+					idx = append(idx, i)
 				}
-				copy(images[i*pixels:(i+1)*pixels], b.data.Images[idx*pixels:(idx+1)*pixels])
-				labels[i] = b.data.Labels[idx]
 			}
-			batch := train.Batch{
-				Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, n, 1, mnist.Rows, mnist.Cols)},
-				Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, n, 1)},
+			images := tensors.FromShape(shapes.Make(dtypes.Float32, n, mnist.Channels, mnist.Rows, mnist.Cols))
+			labels := tensors.FromShape(shapes.Make(dtypes.Int32, n, 1))
+			var fillErr error
+			err := tensors.MutableFlatData(images, func(flat []float32) { fillErr = b.data.ImagesInto(flat, idx) })
+			err = errors.Join(err, fillErr, tensors.MutableFlatData(labels, func(flat []int32) {
+				for k, i := range idx {
+					flat[k] = b.data.Labels[i]
+				}
+			}))
+			if err != nil {
+				yield(train.Batch{}, fmt.Errorf("%s batch at %d: %w", b.name, first, err))
+				return
 			}
-			if !yield(batch, nil) {
+			if !yield(train.Batch{Inputs: []*tensors.Tensor{images}, Labels: []*tensors.Tensor{labels}}, nil) {
 				return
 			}
 		}
