@@ -287,7 +287,9 @@ func NewBatches(name string, data *mnist.Dataset, size int) train.Dataset {
 // batches yields a dataset in batches of size, in the given order (nil: the
 // stored order), the last batch possibly smaller. Images are [batch, 1, 28, 28]
 // float32, normalised from the dataset's bytes batch by batch, and labels
-// [batch, 1].
+// [batch, 1]. A batch is valid until the consumer asks for the next one (or
+// stops): then its tensors are freed, on the host and on the device, without
+// waiting for Go's garbage collector, which does not see the device's copies.
 type batches struct {
 	name  string
 	data  *mnist.Dataset
@@ -325,7 +327,12 @@ func (b *batches) Iter() iter.Seq2[train.Batch, error] {
 				yield(train.Batch{}, fmt.Errorf("%s batch at %d: %w", b.name, first, err))
 				return
 			}
-			if !yield(train.Batch{Inputs: []*tensors.Tensor{images}, Labels: []*tensors.Tensor{labels}}, nil) {
+			more := yield(train.Batch{Inputs: []*tensors.Tensor{images}, Labels: []*tensors.Tensor{labels}}, nil)
+			if err := errors.Join(images.FinalizeAll(), labels.FinalizeAll()); err != nil && more {
+				yield(train.Batch{}, fmt.Errorf("%s batch at %d: freeing it: %w", b.name, first, err))
+				return
+			}
+			if !more {
 				return
 			}
 		}
