@@ -36,8 +36,10 @@ type Snapshot struct {
 	Anon, File uint64
 	// Threads is the number of the process's threads (Go's and XLA's pools).
 	Threads int
-	// GoHeap is the Go heap in use (runtime.MemStats.HeapInuse) and GoSys
-	// all the memory the Go runtime holds from the system (Sys).
+	// GoHeap is the Go heap in use (runtime.MemStats.HeapInuse: live objects
+	// and garbage not yet collected) and GoSys all the memory the Go runtime
+	// holds from the system and has not given back (Sys - HeapReleased), an
+	// upper bound of Go's share of RSS.
 	GoHeap, GoSys uint64
 }
 
@@ -46,7 +48,7 @@ type Snapshot struct {
 func Read(label string) (Snapshot, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	s := Snapshot{Label: label, GoHeap: ms.HeapInuse, GoSys: ms.Sys}
+	s := Snapshot{Label: label, GoHeap: ms.HeapInuse, GoSys: ms.Sys - ms.HeapReleased}
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return s, fmt.Errorf("procmem: %w", err)
