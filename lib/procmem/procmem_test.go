@@ -3,6 +3,8 @@ package procmem
 import (
 	"strings"
 	"testing"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/procmem/internal/cchurn"
 )
 
 func TestParseStatus(t *testing.T) {
@@ -50,5 +52,36 @@ func TestReadSelf(t *testing.T) {
 	}
 	if !strings.HasPrefix(s.String(), "now: RSS ") {
 		t.Errorf("String() = %q", s.String())
+	}
+}
+
+func TestTrimCHeapGivesBackFreedCMemory(t *testing.T) {
+	if !cchurn.Supported {
+		t.Skip("no glibc heap to trim here")
+	}
+	before, err := Read("before")
+	if err != nil {
+		t.Skip(err)
+	}
+	const n = 64 << 20
+	release := cchurn.Churn(n) // 64 MiB allocated, touched and freed in small blocks, as a compiler does
+	defer release()
+	churned, err := Read("churned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !TrimCHeap() {
+		t.Error("TrimCHeap gave nothing back")
+	}
+	after, err := Read("trimmed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("anonymous memory: %d MiB, %d MiB after churning 64 MiB, %d MiB after trimming", before.Anon>>20, churned.Anon>>20, after.Anon>>20)
+	if grown := int64(churned.Anon) - int64(before.Anon); grown < n/2 {
+		t.Fatalf("freeing the churned C memory already gave back all but %d MiB: the test proves nothing", grown>>20)
+	}
+	if grown := int64(after.Anon) - int64(before.Anon); grown > n/4 {
+		t.Errorf("anonymous memory still %d MiB above the start after trimming", grown>>20)
 	}
 }
