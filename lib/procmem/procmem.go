@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -116,4 +117,13 @@ func ParseStatus(r io.Reader) (Status, error) {
 func (s Snapshot) String() string {
 	return fmt.Sprintf("%s: RSS %d MiB (peak %d; anon %d, file %d), Go heap %d MiB of %d held, %d threads",
 		s.Label, s.RSS/MiB, s.PeakRSS/MiB, s.Anon/MiB, s.File/MiB, s.GoHeap/MiB, s.GoSys/MiB, s.Threads)
+}
+
+// Release gives the system back what this process holds but no longer uses:
+// Go's garbage (a full collection, then debug.FreeOSMemory) and the C heap's
+// freed pages (TrimCHeap). Call it before and after a compilation, when the
+// resident set is about to peak or has just done so; it takes milliseconds.
+func Release() {
+	debug.FreeOSMemory()
+	TrimCHeap()
 }

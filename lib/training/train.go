@@ -139,13 +139,14 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 		if err != nil {
 			return h, err
 		}
+		procmem.Release()
 		evalStart := time.Now()
 		metrics, err := trainer.Eval(&batches{name: "test", data: testSet, size: cfg.EvalBatchSize})
 		if err != nil {
 			return h, fmt.Errorf("evaluating epoch %d: %w", epoch, err)
 		}
 		res.TestLoss, res.TestAccuracy = scalar(metrics[0]), scalar(metrics[1])
-		procmem.TrimCHeap() // after the evaluation program's compilation and run
+		procmem.TrimCHeap() // what the evaluation program's compilation and run freed
 		res.EvalSeconds = time.Since(evalStart).Seconds()
 		h.Logs = append(h.Logs, logs...)
 		h.Epochs = append(h.Epochs, res)
@@ -193,7 +194,8 @@ func newTrainer(backend compute.Backend, store *model.Store, build models.Fn, sg
 // trimEvery is how often, in steps, training gives the memory XLA has freed
 // back to the system (procmem.TrimCHeap): a few milliseconds every 200 steps
 // of about 10 ms, against tens of MiB that XLA's threads free and glibc would
-// otherwise keep (docs/memory.md).
+// otherwise keep (docs/memory.md). Around the steps and the evaluation that
+// compile a program, procmem.Release also returns Go's garbage first.
 const trimEvery = 200
 
 // runEpoch trains one epoch and returns its result (without the test figures) and log lines.
@@ -215,16 +217,18 @@ func runEpoch(trainer *train.Trainer, cfg Config, data *mnist.Dataset, epoch, st
 		}
 		step++
 		globalStep := (epoch-1)*stepsPerEpoch + step
+		compiles := step == 1 || step == stepsPerEpoch // the first and the last (partial) batch's programs
+		if compiles {
+			procmem.Release() // lower the floor the compiler's peak stands on
+		}
 		t0 := time.Now()
 		metrics, err := trainer.TrainStep(batch)
 		if err != nil {
 			return res, nil, fmt.Errorf("epoch %d step %d: %w", epoch, step, err)
 		}
 		stepTimes = append(stepTimes, float64(time.Since(t0).Microseconds())/1000)
-		if step == 1 || step == stepsPerEpoch || step%trimEvery == 0 {
-			// after the compilations (the first step, the last and partial
-			// batch) and now and then: give back what XLA freed
-			procmem.TrimCHeap()
+		if compiles || step%trimEvery == 0 {
+			procmem.TrimCHeap() // what the compiler and XLA's threads freed
 		}
 		loss := scalar(metrics[0])
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
