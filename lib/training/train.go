@@ -296,7 +296,8 @@ func scalar(t *tensors.Tensor) float64 {
 // NewBatches returns data as a train.Dataset of batches of size images in
 // stored order, the last batch possibly smaller, exactly as Train feeds them:
 // images [batch, 1, 28, 28] and labels [batch, 1]. Evaluation and the step
-// timer use it.
+// timer use it. A batch's tensors are freed when the next one is asked for:
+// use each batch before taking the next, as train.Trainer does.
 func NewBatches(name string, data *mnist.Dataset, size int) train.Dataset {
 	return &batches{name: name, data: data, size: size}
 }
