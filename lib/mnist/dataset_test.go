@@ -149,3 +149,24 @@ func TestHead(t *testing.T) {
 		t.Error("Head copied the pixels instead of sharing them")
 	}
 }
+
+// BenchmarkImagesInto is the host's share of a training step: normalising a
+// shuffled batch of 64 images.
+func BenchmarkImagesInto(b *testing.B) {
+	pixels, labels := make([]uint8, 1000*ImageSize), make([]int32, 1000)
+	d, err := New(Train, pixels, labels)
+	if err != nil {
+		b.Fatal(err)
+	}
+	idx := make([]int, 64)
+	for i := range idx {
+		idx[i] = (i * 397) % 1000
+	}
+	dst := make([]float32, len(idx)*ImageSize)
+	b.SetBytes(int64(len(dst) * 4))
+	for b.Loop() {
+		if err := d.ImagesInto(dst, idx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
