@@ -42,6 +42,7 @@ func TestBadArgumentsAreClearErrors(t *testing.T) {
 		{[]string{"-data", t.TempDir(), "-out", t.TempDir()}, "make setup"},
 		{[]string{"-out", filepath.Join(file, "run")}, "can't be created"},
 		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-malloc-arenas", "-1"}, "-malloc-arenas"},
 	}
 	for _, tc := range tests {
 		err := run(tc.args, io.Discard, io.Discard)

@@ -85,3 +85,19 @@ func TestTrimCHeapGivesBackFreedCMemory(t *testing.T) {
 		t.Errorf("anonymous memory still %d MiB above the start after trimming", grown>>20)
 	}
 }
+
+func TestLimitCArenas(t *testing.T) {
+	if !cchurn.Supported {
+		t.Skip("no glibc heap here")
+	}
+	tests := []struct {
+		n    int
+		want bool
+	}{{1, true}, {8, true}, {0, false}, {-1, false}}
+	for _, tc := range tests {
+		if got := LimitCArenas(tc.n); got != tc.want {
+			t.Errorf("LimitCArenas(%d) = %v, want %v", tc.n, got, tc.want)
+		}
+	}
+	LimitCArenas(8) // leave the test process as glibc's default for 2 cores would
+}
