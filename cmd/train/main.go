@@ -6,6 +6,7 @@
 //	go run ./cmd/train -model inception -out runs/inception -resume
 //	go run ./cmd/train -model resnet -summary
 //	go run ./cmd/train -out runs/inception -export plots/inception   # the run's weights, for lesson.Pretrained
+//	go run ./cmd/train -model resnet -epochs 1 -memlog -memprofile /tmp/heap.prof  # where the memory goes (docs/memory.md)
 package main
 
 import (
@@ -13,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/procmem"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
@@ -47,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	backendFlag := fs.String("backend", "", "GoMLX backend: go, xla:cpu, xla:cuda (default: chosen automatically, see `make doctor`)")
 	summary := fs.Bool("summary", false, "print the per-layer table of the model and exit")
 	export := fs.String("export", "", "write the trained weights of the checkpoint in -out to this folder (weights.bin, weights.json) and exit")
+	memlog := fs.Bool("memlog", false, "print the process's memory (resident set, its peak, the Go heap) at each stage to stderr")
+	arenas := fs.Int("malloc-arenas", 0, "glibc malloc arenas for XLA's threads, set before the backend starts (0: glibc's default, 8 per core); 1 lowers the Inception net's peak by about 50 MiB but slowed its steps, see docs/memory.md")
+	memprofile := fs.String("memprofile", "", "write a Go heap profile to this file after the first epoch's last step, when the data and the compiled step are live (go tool pprof -sample_index=inuse_space)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,6 +66,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if *arenas < 0 {
+		return fmt.Errorf("-malloc-arenas must be 0 (glibc's default) or more, got %d", *arenas)
+	}
+	if *arenas > 0 {
+		procmem.LimitCArenas(*arenas)
+	}
+	mem := memLogger{w: stderr, on: *memlog}
+	mem.log("start")
 
 	b, choice, err := backend.NewFrom(backend.ChooseFlag(*backendFlag))
 	if err != nil {
@@ -66,6 +81,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer b.Finalize()
 	fmt.Fprintln(stdout, choice)
+	mem.log("backend created")
 
 	spec, _ := models.ByName(cfg.Model)
 	if *summary {
@@ -95,6 +111,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mem.log("data loaded")
 	fmt.Fprintf(stdout, "%s, %d epochs, batch %d, SGD lr %g momentum %g, seed %d; writing to %s\n",
 		spec.Title, cfg.Epochs, cfg.BatchSize, cfg.LearningRate, cfg.Momentum, cfg.Seed, *out)
 
@@ -104,16 +121,30 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Resume:  *resume,
 		Backend: choice.Config,
 		Hooks: training.Hooks{
-			OnStep: func(p training.Progress) error { bar.update(p); return nil },
-			OnLog:  func(l training.LogLine) error { bar.clear(); fmt.Fprintln(stdout, l); return nil },
+			OnStep: func(p training.Progress) error {
+				bar.update(p)
+				if p.Step == 1 || p.Step == p.StepsPerEpoch {
+					bar.clear()
+					mem.log(fmt.Sprintf("epoch %d step %d", p.Epoch, p.Step))
+				}
+				if p.Step == p.StepsPerEpoch && *memprofile != "" {
+					err := writeHeapProfile(*memprofile)
+					*memprofile = "" // once
+					return err
+				}
+				return nil
+			},
+			OnLog: func(l training.LogLine) error { bar.clear(); fmt.Fprintln(stdout, l); return nil },
 			OnEpoch: func(e training.EpochResult) error {
 				bar.clear()
 				fmt.Fprintln(stdout, e)
+				mem.log(fmt.Sprintf("epoch %d evaluated and saved", e.Epoch))
 				return nil
 			},
 		},
 	})
 	bar.clear()
+	mem.log("trained")
 	if h != nil && len(h.Epochs) > 0 {
 		final, _ := h.Final()
 		fmt.Fprintf(stdout, "after %d epochs: test accuracy %.2f %%; history in %s/%s, checkpoint in %s/%s\n",
@@ -144,6 +175,38 @@ func exportWeights(runDir, dir string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s: the weights of %s after %d epochs (seed %d, test accuracy %.2f %%): %s parameters, %d bytes, sha256 %s\n",
 		dir, w.Index.Model, w.Index.Epochs, w.Index.Seed, 100*w.Index.TestAccuracy, cost.Thousands(int64(w.Index.Params)), w.Index.Bytes, w.Index.SHA256)
 	return nil
+}
+
+// memLogger prints procmem snapshots when on.
+type memLogger struct {
+	w  io.Writer
+	on bool
+}
+
+// log prints the process's memory now, labelled, if the logger is on.
+func (m memLogger) log(label string) {
+	if !m.on {
+		return
+	}
+	s, err := procmem.Read(label)
+	fmt.Fprintln(m.w, "memory:", s)
+	if err != nil {
+		fmt.Fprintln(m.w, "memory:", err)
+	}
+}
+
+// writeHeapProfile writes the Go heap profile, after a garbage collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("-memprofile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("-memprofile: %w", err)
+	}
+	return f.Close()
 }
 
 // progressBar draws one self-updating line on a terminal (steps/s and ETA),

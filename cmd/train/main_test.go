@@ -42,6 +42,7 @@ func TestBadArgumentsAreClearErrors(t *testing.T) {
 		{[]string{"-data", t.TempDir(), "-out", t.TempDir()}, "make setup"},
 		{[]string{"-out", filepath.Join(file, "run")}, "can't be created"},
 		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-malloc-arenas", "-1"}, "-malloc-arenas"},
 	}
 	for _, tc := range tests {
 		err := run(tc.args, io.Discard, io.Discard)
@@ -53,10 +54,10 @@ func TestBadArgumentsAreClearErrors(t *testing.T) {
 
 func TestExport(t *testing.T) {
 	run0 := t.TempDir()
-	d := &mnist.Dataset{N: 20, Images: make([]float32, 20*mnist.Rows*mnist.Cols), Labels: make([]int32, 20)}
+	d := &mnist.Dataset{N: 20, Pixels: make([]uint8, 20*mnist.ImageSize), Labels: make([]int32, 20)}
 	for i := range d.Labels {
 		d.Labels[i] = int32(i % 10)
-		d.Images[i*mnist.Rows*mnist.Cols+i] = 1
+		d.Pixels[i*mnist.ImageSize+i] = 255
 	}
 	cfg := training.DefaultConfig("resnet")
 	cfg.Epochs, cfg.LogEvery = 1, 1

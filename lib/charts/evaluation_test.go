@@ -220,9 +220,9 @@ func TestUnquoteFunctions(t *testing.T) {
 }
 
 func TestMistakesAndBranchMaps(t *testing.T) {
-	d := &mnist.Dataset{N: 3, Images: make([]float32, 3*784), Labels: []int32{4, 7, 9}}
-	for i := range d.Images {
-		d.Images[i] = float32(i % 5)
+	d := &mnist.Dataset{N: 3, Pixels: make([]uint8, 3*mnist.ImageSize), Labels: []int32{4, 7, 9}}
+	for i := range d.Pixels {
+		d.Pixels[i] = uint8(50 * (i % 5))
 	}
 	g, err := Mistakes(d, []evaluate.Mistake{{Index: 0, Label: 4, Pred: 9}, {Index: 2, Label: 9, Pred: 4}}, "mistakes")
 	if err != nil {

@@ -129,12 +129,6 @@ func DisplayImages(grids ...*ImageGrid) error {
 	return displayHTML("charts: no image grid to display", grids)
 }
 
-// digitPixels returns image i of d (28x28 values).
-func digitPixels(d *mnist.Dataset, i int) []float32 {
-	const pixels = mnist.Rows * mnist.Cols
-	return d.Images[i*pixels : (i+1)*pixels]
-}
-
 // Mistakes draws the misclassified test images m of d, in rows of 10, each
 // captioned with its true and predicted digit.
 func Mistakes(d *mnist.Dataset, m []evaluate.Mistake, title string) (*ImageGrid, error) {
@@ -146,7 +140,11 @@ func Mistakes(d *mnist.Dataset, m []evaluate.Mistake, title string) (*ImageGrid,
 		if x.Index < 0 || x.Index >= d.N {
 			return nil, fmt.Errorf("charts: mistake at image %d of a dataset of %d", x.Index, d.N)
 		}
-		g.Images = append(g.Images, Image{Pixels: digitPixels(d, x.Index), Width: mnist.Cols, Height: mnist.Rows,
+		pixels, err := d.Image(x.Index)
+		if err != nil {
+			return nil, fmt.Errorf("charts: mistake at image %d: %w", x.Index, err)
+		}
+		g.Images = append(g.Images, Image{Pixels: pixels, Width: mnist.Cols, Height: mnist.Rows,
 			Caption: fmt.Sprintf("%d → %d", x.Label, x.Pred)})
 	}
 	return &ImageGrid{Title: title, Subtitle: "Test images the net got wrong, captioned true digit → predicted digit.", Groups: []ImageGroup{g}}, nil
@@ -162,8 +160,12 @@ func BranchMaps(d *mnist.Dataset, i int, maps [][]models.FeatureMap, names []str
 	if len(maps) == 0 || len(maps) != len(names) {
 		return nil, fmt.Errorf("charts: %d groups of feature maps for %d names", len(maps), len(names))
 	}
+	digit, err := d.Image(i)
+	if err != nil {
+		return nil, fmt.Errorf("charts: %w", err)
+	}
 	groups := []ImageGroup{{Title: fmt.Sprintf("the digit (%d)", d.Labels[i]), Scale: 3,
-		Images: []Image{{Pixels: digitPixels(d, i), Width: mnist.Cols, Height: mnist.Rows}}}}
+		Images: []Image{{Pixels: digit, Width: mnist.Cols, Height: mnist.Rows}}}}
 	for b, group := range maps {
 		g := ImageGroup{Title: fmt.Sprintf("%s branch: %d maps", names[b], len(group)), Columns: 4, Scale: 3}
 		for _, m := range group {

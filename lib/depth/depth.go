@@ -126,8 +126,8 @@ func Run(backend compute.Backend, name string, trainSet, testSet *mnist.Dataset,
 		}
 		return nil
 	}
-	sub := &mnist.Dataset{Split: trainSet.Split, N: o.Steps * cfg.BatchSize,
-		Images: trainSet.Images[:o.Steps*cfg.BatchSize*mnist.Rows*mnist.Cols], Labels: trainSet.Labels[:o.Steps*cfg.BatchSize]}
+	// The images these steps train on: the training accuracy is measured on them.
+	sub := trainSet.Head(o.Steps * cfg.BatchSize)
 	h, err := training.Train(backend, cfg, sub, testSet, training.Options{Store: store, Hooks: hooks})
 	if err != nil {
 		return r, err

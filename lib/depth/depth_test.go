@@ -2,6 +2,7 @@ package depth_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -21,11 +22,13 @@ import (
 // digits is a small dataset whose brightness encodes the label.
 func digits(n int, seed uint64) *mnist.Dataset {
 	r := rand.New(rand.NewPCG(seed, 7))
-	d := &mnist.Dataset{N: n, Images: make([]float32, n*mnist.Rows*mnist.Cols), Labels: make([]int32, n)}
+	d := &mnist.Dataset{N: n, Pixels: make([]uint8, n*mnist.ImageSize), Labels: make([]int32, n)}
 	for i := range n {
 		d.Labels[i] = int32(r.IntN(10))
-		for p := range mnist.Rows * mnist.Cols {
-			d.Images[i*mnist.Rows*mnist.Cols+p] = float32(r.NormFloat64()*0.5) + float32(d.Labels[i])/5
+		for p := range mnist.ImageSize {
+			// about 0.5 and 0.2 per digit after normalisation
+			grey := 0.1307*255 + 0.3081*255*(r.NormFloat64()*0.5+float64(d.Labels[i])/5)
+			d.Pixels[i*mnist.ImageSize+p] = uint8(max(0, min(255, math.Round(grey))))
 		}
 	}
 	return d

@@ -98,15 +98,6 @@ func RepoRoot() (string, error) {
 	return layout.FindRoot("")
 }
 
-// FirstN keeps the first n examples of d; n = 0 keeps them all.
-func FirstN(d *mnist.Dataset, n int) *mnist.Dataset {
-	if n <= 0 || n >= d.N {
-		return d
-	}
-	const pixels = mnist.Rows * mnist.Cols * mnist.Channels
-	return &mnist.Dataset{Split: d.Split, N: n, Images: d.Images[:n*pixels], Labels: d.Labels[:n]}
-}
-
 // LoadMNIST reads the training and test sets that `make setup` put in the
 // repository's data/ folder: all of them, unless ADVCNN_TRAIN_LIMIT or
 // ADVCNN_TEST_LIMIT ask for fewer.
@@ -130,7 +121,7 @@ func LoadMNIST() (trainSet, testSet *mnist.Dataset, err error) {
 	if testSet, err = mnist.Load(dir, mnist.Test); err != nil {
 		return nil, nil, err
 	}
-	return FirstN(trainSet, trainLimit), FirstN(testSet, testLimit), nil
+	return trainSet.Head(trainLimit), testSet.Head(testLimit), nil
 }
 
 // Recipe is the lesson's recipe for the model: 10 epochs, or QuickEpochs in

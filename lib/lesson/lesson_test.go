@@ -81,18 +81,6 @@ func TestBenchBatch(t *testing.T) {
 	}
 }
 
-func TestFirstN(t *testing.T) {
-	d := &mnist.Dataset{N: 3, Images: make([]float32, 3*784), Labels: []int32{1, 2, 3}}
-	if got := FirstN(d, 2); got.N != 2 || len(got.Images) != 2*784 || len(got.Labels) != 2 {
-		t.Errorf("FirstN(2) kept %d images, %d pixels, %d labels", got.N, len(got.Images), len(got.Labels))
-	}
-	for _, n := range []int{0, 3, 5} {
-		if FirstN(d, n) != d {
-			t.Errorf("FirstN(%d) should keep the whole set", n)
-		}
-	}
-}
-
 func TestLoadMNISTWithLimits(t *testing.T) {
 	t.Setenv(EnvTrainLimit, "100")
 	t.Setenv(EnvTestLimit, "20")

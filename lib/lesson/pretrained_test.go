@@ -25,9 +25,9 @@ import (
 // noise is a small dataset of random images.
 func noise(n int) *mnist.Dataset {
 	r := rand.New(rand.NewPCG(1, 2))
-	d := &mnist.Dataset{N: n, Images: make([]float32, n*mnist.Rows*mnist.Cols), Labels: make([]int32, n)}
-	for i := range d.Images {
-		d.Images[i] = float32(r.NormFloat64())
+	d := &mnist.Dataset{N: n, Pixels: make([]uint8, n*mnist.ImageSize), Labels: make([]int32, n)}
+	for i := range d.Pixels {
+		d.Pixels[i] = uint8(r.IntN(256))
 	}
 	for i := range d.Labels {
 		d.Labels[i] = int32(i % 10)

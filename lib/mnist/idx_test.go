@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -122,20 +123,24 @@ func TestLoadSynthetic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.N != 3 || len(d.Images) != 3*Rows*Cols || len(d.Labels) != 3 {
-				t.Fatalf("got N=%d, %d pixels, %d labels", d.N, len(d.Images), len(d.Labels))
+			if d.N != 3 || len(d.Pixels) != 3*ImageSize || len(d.Labels) != 3 {
+				t.Fatalf("got N=%d, %d pixels, %d labels", d.N, len(d.Pixels), len(d.Labels))
 			}
-			if got := d.ImageDims(); got[0] != 3 || got[1] != Rows || got[2] != Cols || got[3] != 1 {
-				t.Fatalf("ImageDims = %v", got)
+			if got := d.ImageDims(); !slices.Equal(got, []int{3, 1, Rows, Cols}) {
+				t.Fatalf("ImageDims = %v, want [3 1 28 28]", got)
 			}
 			if d.Labels[0] != 5 || d.Labels[1] != 0 || d.Labels[2] != 9 {
 				t.Fatalf("labels = %v", d.Labels)
 			}
 			raw := images(3, Rows, Cols)
+			all := make([]float32, 3*ImageSize)
+			if err := d.ImagesInto(all, []int{0, 1, 2}); err != nil {
+				t.Fatal(err)
+			}
 			for _, i := range []int{0, 1, 100, Rows*Cols + 7, len(raw) - 1} {
 				want := (float64(raw[i])/255 - Mean) / Std
-				if math.Abs(float64(d.Images[i])-want) > 1e-6 {
-					t.Fatalf("pixel %d = %v, want %v", i, d.Images[i], want)
+				if d.Pixels[i] != raw[i] || math.Abs(float64(all[i])-want) > 1e-6 {
+					t.Fatalf("pixel %d = %d normalised to %v, want %d and %v", i, d.Pixels[i], all[i], raw[i], want)
 				}
 			}
 			// Load insists on the canonical 60000 training examples.

@@ -46,8 +46,8 @@ func TestRealData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.N != tc.n || len(d.Labels) != tc.n || len(d.Images) != tc.n*Rows*Cols*Channels {
-			t.Fatalf("%v: N=%d, %d labels, %d pixels", tc.split, d.N, len(d.Labels), len(d.Images))
+		if d.N != tc.n || len(d.Labels) != tc.n || len(d.Pixels) != tc.n*ImageSize {
+			t.Fatalf("%v: N=%d, %d labels, %d pixels", tc.split, d.N, len(d.Labels), len(d.Pixels))
 		}
 		for i, l := range tc.labels {
 			if d.Labels[i] != l {
@@ -56,12 +56,13 @@ func TestRealData(t *testing.T) {
 		}
 		var sum, sq float64
 		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-		for _, p := range d.Images {
+		for _, x := range d.Pixels {
+			p := Normalize(x)
 			sum, sq = sum+float64(p), sq+float64(p)*float64(p)
 			lo, hi = min(lo, p), max(hi, p)
 		}
-		mean := sum / float64(len(d.Images))
-		std := math.Sqrt(sq/float64(len(d.Images)) - mean*mean)
+		mean := sum / float64(len(d.Pixels))
+		std := math.Sqrt(sq/float64(len(d.Pixels)) - mean*mean)
 		t.Logf("%v: mean %.4f std %.4f range [%.4f, %.4f]", tc.split, mean, std, lo, hi)
 		if wantLo, wantHi := -Mean/Std, (1-Mean)/Std; math.Abs(float64(lo)-wantLo) > 1e-5 || math.Abs(float64(hi)-wantHi) > 1e-5 {
 			t.Fatalf("%v: range [%v, %v], want [%v, %v]", tc.split, lo, hi, wantLo, wantHi)

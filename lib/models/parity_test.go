@@ -426,12 +426,19 @@ func TestParityPyTorchInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const pixels = mnist.Rows * mnist.Cols
 	for _, name := range parityNets {
 		fx := loadFixture(t, name)
 		in := fx.float(t, "input")
-		// With one channel, NHWC (lib/mnist) and NCHW (PyTorch) are the same layout.
-		d := expectClose(t, name+" fixture input vs lib/mnist", ds.Images[:fx.Batch*pixels], in, 1e-6)
+		first := make([]int, fx.Batch)
+		for i := range first {
+			first[i] = i
+		}
+		images := make([]float32, fx.Batch*mnist.ImageSize)
+		if err := ds.ImagesInto(images, first); err != nil {
+			t.Fatal(err)
+		}
+		// lib/mnist hands out NCHW batches, as PyTorch's.
+		d := expectClose(t, name+" fixture input vs lib/mnist", images, in, 1e-6)
 		if got, want := ds.Labels[:fx.Batch], fx.arrays["labels"].Ints; !slices.Equal(got, want) {
 			t.Errorf("%s fixture labels %v, lib/mnist's %v", name, want, got)
 		}

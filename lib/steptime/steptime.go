@@ -88,14 +88,13 @@ func (t *StepTimer) Time(steps int) (times []time.Duration, err error) {
 	return times, nil
 }
 
-// RandomDataset returns n MNIST-shaped images of normalised random pixels
-// (mean 0, standard deviation 1, as MNIST after the lesson's normalisation)
+// RandomDataset returns n MNIST-shaped images of uniformly random grey levels
 // with random labels, from seed.
 func RandomDataset(n int, seed uint64) *mnist.Dataset {
 	r := rand.New(rand.NewPCG(seed, 28))
-	d := &mnist.Dataset{N: n, Images: make([]float32, n*mnist.Rows*mnist.Cols), Labels: make([]int32, n)}
-	for i := range d.Images {
-		d.Images[i] = float32(r.NormFloat64())
+	d := &mnist.Dataset{N: n, Pixels: make([]uint8, n*mnist.ImageSize), Labels: make([]int32, n)}
+	for i := range d.Pixels {
+		d.Pixels[i] = uint8(r.IntN(256))
 	}
 	for i := range d.Labels {
 		d.Labels[i] = int32(r.IntN(10))

@@ -12,10 +12,10 @@ import (
 
 func TestRandomDataset(t *testing.T) {
 	a, b := RandomDataset(3, 7), RandomDataset(3, 7)
-	if a.N != 3 || len(a.Images) != 3*mnist.Rows*mnist.Cols || len(a.Labels) != 3 {
-		t.Fatalf("RandomDataset(3) has %d images, %d pixels, %d labels", a.N, len(a.Images), len(a.Labels))
+	if a.N != 3 || len(a.Pixels) != 3*mnist.ImageSize || len(a.Labels) != 3 {
+		t.Fatalf("RandomDataset(3) has %d images, %d pixels, %d labels", a.N, len(a.Pixels), len(a.Labels))
 	}
-	if !slices.Equal(a.Images, b.Images) || !slices.Equal(a.Labels, b.Labels) {
+	if !slices.Equal(a.Pixels, b.Pixels) || !slices.Equal(a.Labels, b.Labels) {
 		t.Error("the same seed gave different data")
 	}
 	if err := training.CheckDataset("random set", a); err != nil {

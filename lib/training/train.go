@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -19,6 +21,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/optim"
+	"github.com/learn-gomlx/advanced-cnn/lib/procmem"
 	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
 	"github.com/learn-gomlx/advanced-cnn/lib/stats"
 )
@@ -136,12 +139,14 @@ func Train(backend compute.Backend, cfg Config, trainSet, testSet *mnist.Dataset
 		if err != nil {
 			return h, err
 		}
+		procmem.Release()
 		evalStart := time.Now()
 		metrics, err := trainer.Eval(&batches{name: "test", data: testSet, size: cfg.EvalBatchSize})
 		if err != nil {
 			return h, fmt.Errorf("evaluating epoch %d: %w", epoch, err)
 		}
 		res.TestLoss, res.TestAccuracy = scalar(metrics[0]), scalar(metrics[1])
+		procmem.TrimCHeap() // what the evaluation program's compilation and run freed
 		res.EvalSeconds = time.Since(evalStart).Seconds()
 		h.Logs = append(h.Logs, logs...)
 		h.Epochs = append(h.Epochs, res)
@@ -186,6 +191,13 @@ func newTrainer(backend compute.Backend, store *model.Store, build models.Fn, sg
 		[]metric.Interface{metric.NewSparseCategoricalAccuracy("Accuracy", "acc")})
 }
 
+// trimEvery is how often, in steps, training gives the memory XLA has freed
+// back to the system (procmem.TrimCHeap): a few milliseconds every 200 steps
+// of about 10 ms, against tens of MiB that XLA's threads free and glibc would
+// otherwise keep (docs/memory.md). Around the steps and the evaluation that
+// compile a program, procmem.Release also returns Go's garbage first.
+const trimEvery = 200
+
 // runEpoch trains one epoch and returns its result (without the test figures) and log lines.
 func runEpoch(trainer *train.Trainer, cfg Config, data *mnist.Dataset, epoch, stepsPerEpoch int,
 	start time.Time, hooks Hooks) (EpochResult, []LogLine, error) {
@@ -205,12 +217,19 @@ func runEpoch(trainer *train.Trainer, cfg Config, data *mnist.Dataset, epoch, st
 		}
 		step++
 		globalStep := (epoch-1)*stepsPerEpoch + step
+		compiles := step == 1 || step == stepsPerEpoch // the first and the last (partial) batch's programs
+		if compiles {
+			procmem.Release() // lower the floor the compiler's peak stands on
+		}
 		t0 := time.Now()
 		metrics, err := trainer.TrainStep(batch)
 		if err != nil {
 			return res, nil, fmt.Errorf("epoch %d step %d: %w", epoch, step, err)
 		}
 		stepTimes = append(stepTimes, float64(time.Since(t0).Microseconds())/1000)
+		if compiles || step%trimEvery == 0 {
+			procmem.TrimCHeap() // what the compiler and XLA's threads freed
+		}
 		loss := scalar(metrics[0])
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return res, nil, fmt.Errorf("training diverged: the loss is %v at epoch %d, step %d (global step %d) with learning rate %g; "+
@@ -250,14 +269,8 @@ func CheckDataset(name string, d *mnist.Dataset) error {
 	if d == nil || d.N <= 0 {
 		return fmt.Errorf("the %s is empty", name)
 	}
-	if pixels := mnist.Rows * mnist.Cols; len(d.Images) != d.N*pixels || len(d.Labels) != d.N {
-		return fmt.Errorf("the %s is malformed: %d images need %d pixel values (28x28 each) and %d labels, it has %d and %d",
-			name, d.N, d.N*pixels, d.N, len(d.Images), len(d.Labels))
-	}
-	for i, l := range d.Labels {
-		if l < 0 || l > 9 {
-			return fmt.Errorf("the %s has label %d at index %d: labels must be digits 0 to 9", name, l, i)
-		}
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("the %s: %w", name, err)
 	}
 	return nil
 }
@@ -283,14 +296,18 @@ func scalar(t *tensors.Tensor) float64 {
 // NewBatches returns data as a train.Dataset of batches of size images in
 // stored order, the last batch possibly smaller, exactly as Train feeds them:
 // images [batch, 1, 28, 28] and labels [batch, 1]. Evaluation and the step
-// timer use it.
+// timer use it. A batch's tensors are freed when the next one is asked for:
+// use each batch before taking the next, as train.Trainer does.
 func NewBatches(name string, data *mnist.Dataset, size int) train.Dataset {
 	return &batches{name: name, data: data, size: size}
 }
 
 // batches yields a dataset in batches of size, in the given order (nil: the
 // stored order), the last batch possibly smaller. Images are [batch, 1, 28, 28]
-// and labels [batch, 1].
+// float32, normalised from the dataset's bytes batch by batch, and labels
+// [batch, 1]. A batch is valid until the consumer asks for the next one (or
+// stops): then its tensors are freed, on the host and on the device, without
+// waiting for Go's garbage collector, which does not see the device's copies.
 type batches struct {
 	name  string
 	data  *mnist.Dataset
@@ -303,25 +320,37 @@ func (b *batches) Name() string { return b.name }
 
 // Iter implements train.Dataset.
 func (b *batches) Iter() iter.Seq2[train.Batch, error] {
-	const pixels = mnist.Rows * mnist.Cols
 	return func(yield func(train.Batch, error) bool) {
+		idx := make([]int, 0, b.size)
 		for first := 0; first < b.data.N; first += b.size {
 			n := min(b.size, b.data.N-first)
-			images := make([]float32, n*pixels)
-			labels := make([]int32, n)
-			for i := range n {
-				idx := first + i
+			idx = idx[:0]
+			for i := first; i < first+n; i++ {
 				if b.order != nil {
-					idx = b.order[idx]
+					idx = append(idx, b.order[i])
+				} else {
+					idx = append(idx, i)
 				}
-				copy(images[i*pixels:(i+1)*pixels], b.data.Images[idx*pixels:(idx+1)*pixels])
-				labels[i] = b.data.Labels[idx]
 			}
-			batch := train.Batch{
-				Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, n, 1, mnist.Rows, mnist.Cols)},
-				Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, n, 1)},
+			images := tensors.FromShape(shapes.Make(dtypes.Float32, n, mnist.Channels, mnist.Rows, mnist.Cols))
+			labels := tensors.FromShape(shapes.Make(dtypes.Int32, n, 1))
+			var fillErr error
+			err := tensors.MutableFlatData(images, func(flat []float32) { fillErr = b.data.ImagesInto(flat, idx) })
+			err = errors.Join(err, fillErr, tensors.MutableFlatData(labels, func(flat []int32) {
+				for k, i := range idx {
+					flat[k] = b.data.Labels[i]
+				}
+			}))
+			if err != nil {
+				yield(train.Batch{}, fmt.Errorf("%s batch at %d: %w", b.name, first, err))
+				return
 			}
-			if !yield(batch, nil) {
+			more := yield(train.Batch{Inputs: []*tensors.Tensor{images}, Labels: []*tensors.Tensor{labels}}, nil)
+			if err := errors.Join(images.FinalizeAll(), labels.FinalizeAll()); err != nil && more {
+				yield(train.Batch{}, fmt.Errorf("%s batch at %d: freeing it: %w", b.name, first, err))
+				return
+			}
+			if !more {
 				return
 			}
 		}

@@ -11,10 +11,13 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 )
 
@@ -195,7 +198,7 @@ func TestRefusesToLoseSavedWork(t *testing.T) {
 func TestMalformedDataIsAClearError(t *testing.T) {
 	good := synthetic(10, 1)
 	short := synthetic(10, 1)
-	short.Images = short.Images[:100]
+	short.Pixels = short.Pixels[:100]
 	badLabel := synthetic(10, 1)
 	badLabel.Labels[3] = 12
 	b := backendtest.Get(t, "go")
@@ -219,11 +222,15 @@ func TestMalformedDataIsAClearError(t *testing.T) {
 
 func TestDivergenceStopsWithAClearError(t *testing.T) {
 	trainSet, testSet := synthetic(64, 1), synthetic(10, 2)
-	for i := range trainSet.Images {
-		trainSet.Images[i] = 1e38 // overflows to infinity in the first convolution
+	spec, err := models.ByName("resnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blownUp := func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return spec.Build(scope, graph.MulScalar(x, 1e38)) // overflows to infinity in the first convolution
 	}
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
-		_, err := Train(b, smallConfig("resnet", 1), trainSet, testSet, Options{})
+		_, err := Train(b, smallConfig("resnet", 1), trainSet, testSet, Options{Model: blownUp})
 		if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "step 1") ||
 			!strings.Contains(err.Error(), "learning rate 0.01") {
 			t.Fatalf("error %v, want divergence at step 1 naming the learning rate", err)

@@ -3,6 +3,7 @@
 package trainingtest
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
@@ -12,12 +13,14 @@ import (
 // brightness encodes the label, so a few steps already learn something.
 func Synthetic(n int, seed uint64) *mnist.Dataset {
 	r := rand.New(rand.NewPCG(seed, 7))
-	d := &mnist.Dataset{N: n, Images: make([]float32, n*mnist.Rows*mnist.Cols), Labels: make([]int32, n)}
+	d := &mnist.Dataset{N: n, Pixels: make([]uint8, n*mnist.ImageSize), Labels: make([]int32, n)}
 	for i := range n {
 		label := int32(r.IntN(10))
 		d.Labels[i] = label
-		for p := range mnist.Rows * mnist.Cols {
-			d.Images[i*mnist.Rows*mnist.Cols+p] = float32(r.NormFloat64()*0.5) + float32(label)/5
+		for p := range mnist.ImageSize {
+			// about 0.5 and 0.2 per digit after normalisation, as the float images were
+			grey := 0.1307*255 + 0.3081*255*(r.NormFloat64()*0.5+float64(label)/5)
+			d.Pixels[i*mnist.ImageSize+p] = uint8(max(0, min(255, math.Round(grey))))
 		}
 	}
 	return d
