@@ -133,7 +133,7 @@ echo "students: ${STUDENTS[*]}; their servers get memory limit $mem_limit, PJRT_
 # 7), with more settings as its arguments (VAR=value ...).
 {
 	echo '#!/bin/bash'
-	echo "# Starts the class test's hub in the background; its pid goes to $RUN/jupyterhub.pid."
+	echo "# Runs the class test's hub (its caller puts it in the background); the hub writes its pid to $RUN/jupyterhub.pid."
 	echo "cd $(printf %q "$RUN")"
 	printf 'exec env'
 	for kv in ADVCNN_HUB_IMAGE="$IMAGE" ADVCNN_HUB_DOCKER_HOST="unix://$RUN/podman.sock" \
@@ -144,7 +144,7 @@ echo "students: ${STUDENTS[*]}; their servers get memory limit $mem_limit, PJRT_
 		ADVCNN_HUB_MEM_LIMIT="$mem_limit" ADVCNN_HUB_XLA_THREADS="${CLASS_XLA_THREADS:-1}" \
 		ADVCNN_HUB_STUDENT_ENV="$student_env" ADVCNN_HUB_PASSWORDS="$RUN/passwords.json" \
 		ADVCNN_HUB_SERVICE_TOKEN="$service_token" ADVCNN_HUB_DISK_LIMIT="${CLASS_DISK_LIMIT:-256M}" \
-		ADVCNN_HUB_MAX_SERVERS=3 ADVCNN_HUB_LOCKOUT_SECONDS=20 ADVCNN_HUB_ACTIVITY_INTERVAL=10; do
+		ADVCNN_HUB_MAX_SERVERS=3 ADVCNN_HUB_LOCKOUT_SECONDS=45 ADVCNN_HUB_ACTIVITY_INTERVAL=10; do
 		printf ' \\\n\t%q' "$kv"
 	done
 	printf ' \\\n\t"$@" %q -f %q >>%q 2>&1\n' "$REPO/.venv-hub/bin/jupyterhub" "$HUB_CONFIG" "$RUN/hub.log"

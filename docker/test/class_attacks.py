@@ -531,7 +531,7 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
         slowed = all(t >= 0.9 for _, t in fails)
         say("      " + ", ".join(f"{w}: {s} in {t:.1f} s" for w, (s, t) in basic)
             + f"; {lockout}: 5 wrong guesses {[s for s, _ in fails]} taking {min(t for _, t in fails):.1f}-{max(t for _, t in fails):.1f} s each, "
-            + f"then the right password {locked[0]} (locked), and {after[0]} after {lockout_seconds} s")
+            + f"then the right password {locked[0]} ({'locked' if locked[0] == 403 else 'NOT locked'}), and {after[0]} after {lockout_seconds} s")
         self.attack(9, all(s == 403 for _, (s, _) in basic) and slowed and locked[0] == 403 and after[0] == 302,
                     "a wrong password, an unknown user and an empty password are refused (403); failures are slowed "
                     f"(each ≥ 1 s) and after 5 the name is locked out, even with the right password, for {lockout_seconds} s")

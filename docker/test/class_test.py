@@ -383,7 +383,7 @@ async def test(hub, students, args, lockout):
     attacks = Attacks(hub, students, args, check, podman, container, kernel_tree)
     # Attack 9 (passwords, wrong logins, the lockout of a fourth name) runs beside the class's start.
     logins = asyncio.ensure_future(attacks.guarded(9, "passwords and logins", attacks.logins(
-        a, b, lockout.name, lockout.password, 20)))
+        a, b, lockout.name, lockout.password, 45)))
     say(f"\n==> {len(students)} students log in at the same time ({', '.join(s.name for s in students)})")
     t0 = time.monotonic()
     if not await each_at_once(students, lambda s: s.login(), "{} logged in with their password and made a token with that session"):
