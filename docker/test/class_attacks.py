@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -356,7 +355,7 @@ EOF
         ka = await alice.kernel("attack-disk.ipynb")
         out, err, _ = await self.shell(ka, f'''
 cd {NOTEBOOK_DIR}
-dd if=/dev/zero of=fill.bin bs=1M count=1024 2>&1 | tail -2
+dd if=/dev/zero of=fill.bin bs=1M count=1024 2>&1 | grep -v records
 echo "SIZE $(stat -c %s fill.bin)"
 df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
 ''', timeout=300)
