@@ -62,7 +62,7 @@ NB01 = "01-one-by-one-convolution.ipynb"
 NOTEBOOKS = {"inception": "02-inception.ipynb", "residual": "03-residual-network.ipynb"}
 NOTEBOOK_DIR = "/home/jovyan/advanced-cnn/notebooks"
 CELL_TIMEOUT = 900
-CULL_TIMEOUT = 30  # the idle culler's timeout after the hub's restart (attack 8); activity is reported every 10 s
+CULL_TIMEOUT = 45  # the idle culler's timeout after the hub's restart (attack 8); activity is reported every 10 s
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
