@@ -56,6 +56,7 @@ rules() {
 	# any listener of this host).
 	ipt -A $IN -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
 	ipt -A $IN -p tcp --dport "$API_PORT" -m comment --comment "advcnn: the hub API, all a student's server needs" -j RETURN
+	ipt -A $IN -p udp --dport 53 -m comment --comment "advcnn: DNS, when this host is the resolver (z2jh dnsPortsPrivateIPs)" -j RETURN
 	ipt -A $IN -m comment --comment "advcnn: no other port of this host" -j DROP
 	# The hub's API: the class network and this host only.
 	ipt -A $API -s "$SUBNET" -j RETURN
@@ -64,6 +65,10 @@ rules() {
 	# From a student's server through this host.
 	ipt -A $OUT -d "$METADATA" -m comment --comment "advcnn: cloud metadata (z2jh cloudMetadata.blockWithIptables)" -j DROP
 	ipt -A $OUT -d "$SUBNET" -m comment --comment "advcnn: no student reaches another" -j DROP
+	# DNS to the host's resolver, wherever it is ([z2jh] egressAllowRules.dnsPortsPrivateIPs):
+	# without it every name lookup (go list, goimports in each cell) waits for its timeout.
+	ipt -A $OUT -p udp --dport 53 -m comment --comment "advcnn: DNS (z2jh dnsPortsPrivateIPs)" -j RETURN
+	ipt -A $OUT -p tcp --dport 53 -m comment --comment "advcnn: DNS (z2jh dnsPortsPrivateIPs)" -j RETURN
 	for net in "${PRIVATE[@]}"; do
 		ipt -A $OUT -d "$net" -m comment --comment "advcnn: no private address (z2jh privateIPs: false)" -j DROP
 	done
