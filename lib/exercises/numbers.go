@@ -38,7 +38,7 @@ func BottleneckSpeedUp[N Numeric](answer N) Result {
 	plain := float64(cost.ConvMults(exampleIn, exampleOut, exampleK, exampleSize, exampleSize))
 	narrow := float64(cost.ConvMults(exampleIn, 32, 1, exampleSize, exampleSize) + cost.ConvMults(32, exampleOut, exampleK, exampleSize, exampleSize))
 	return checkNumber("01.2", float64(answer), plain/narrow, 0.006, "the speed-up",
-		"count both convolutions of the bottleneck path at width 32, as notebook 01's first cell does at 16, and divide the plain path's count by their sum.")
+		"count both convolutions of the bottleneck path at width 32, as notebook 01's counting section (section 1) does at 16, and divide the plain path's count by their sum.")
 }
 
 // InceptionChannels checks exercise 02.1: the output channels of the lesson's
