@@ -80,7 +80,7 @@ test-notebooks: setup
 test-browser: setup browser
 	$(call step,"notebooks in JupyterLab: run from the menu in chromium (short trainings)")
 	node tools/browser/lab-test.mjs --except 01-one-by-one-convolution.ipynb
-	$(call step,"notebook 01's slider on a busy, cold machine: 2 CPU hogs, an empty Go build cache, the kernel's answer held 2 s")
+	$(call step,"notebook 01 and its slider on a busy and cold machine (2 CPU hogs and an empty Go build cache)")
 	node tools/browser/lab-test.mjs --hogs 2 --empty-gocache 01-one-by-one-convolution.ipynb
 	$(call step,"the browser test catches errors and blank charts (its broken notebooks in tools/browser/testdata)")
 	node tools/browser/lab-test.mjs --self-check
