@@ -270,5 +270,5 @@ class-test: class-hub
 	docker/test/class-test.sh test
 class-bench: class-hub
 	docker/test/class-test.sh bench
-	$(call step,"how many threads XLA's CPU plugin starts in a container: PJRT_NPROC and CPU limits")
+	$(call step,"how many threads the XLA CPU plugin starts in a container: PJRT_NPROC and CPU limits")
 	docker/test/xla-threads.sh
