@@ -186,7 +186,7 @@ func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
 		return nil, fmt.Errorf("charts: smoothing over %d steps", o.Smooth)
 	}
 	if o.Title == "" {
-		o.Title = "Training loss: nets of the same layers, joined four ways"
+		o.Title = "Training loss: nets of the same layers, four kinds"
 	}
 	if o.Subtitle == "" {
 		o.Subtitle = fmt.Sprintf("Mean loss of each %d steps (batches of %d). One panel per depth. Dotted: ln 10 = 2.30, the loss of guessing.", o.Smooth, recipe.BatchSize)

@@ -1,5 +1,5 @@
 // Package depth runs notebook 04's experiment: deep nets of the same layers
-// joined four ways (models.DeepKinds: plain, plain He-initialised, the
+// in four kinds (models.DeepKinds: plain, plain He-initialised, the
 // lesson's residual blocks, pre-activation blocks), each trained for a few
 // hundred steps with the lesson's recipe, with the gradient that reaches each
 // layer measured before and after, and the accuracy on the training images
