@@ -14,6 +14,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/bottleneck"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
+	"github.com/learn-gomlx/advanced-cnn/lib/errtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
 	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
@@ -99,19 +100,8 @@ func TestLibraryPath(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(EchartsEnvVar, tc.env)
 			got, err := LibraryPath(tc.o)
-			if len(tc.wantErr) > 0 {
-				if err == nil {
-					t.Fatalf("LibraryPath = %q, want an error", got)
-				}
-				for _, w := range tc.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not mention %q", err, w)
-					}
-				}
+			if !errtest.Want(t, err, tc.wantErr...) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got != tc.want {
 				t.Errorf("LibraryPath = %q, want %q", got, tc.want)
