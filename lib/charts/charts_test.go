@@ -232,21 +232,31 @@ func TestPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, err := Page("", o, fig)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := string(page)
-			for _, w := range append(tc.want, "fake-for-tests", LibraryMarker, "(function (define, module, exports) {", fig.ID, "echarts.init") {
-				if !strings.Contains(s, w) {
-					t.Errorf("page lacks %q", w)
-				}
-			}
+			s := pageWith(t, "", o, []*Figure{fig},
+				append(tc.want, "fake-for-tests", LibraryMarker, "(function (define, module, exports) {", fig.ID, "echarts.init")...)
 			if m := cdnAddress.FindString(s); m != "" {
 				t.Errorf("page refers to %q: it must be offline", m)
 			}
 		})
 	}
+}
+
+// pageWith renders figs as a standalone page titled title with o's library,
+// fails t if that fails, and reports each of want that the page lacks. It
+// returns the page.
+func pageWith(t *testing.T, title string, o Options, figs []*Figure, want ...string) string {
+	t.Helper()
+	page, err := Page(title, o, figs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+	return s
 }
 
 func TestPageHasTheLibraryOnce(t *testing.T) {
