@@ -241,6 +241,20 @@ func TestPages(t *testing.T) {
 	}
 }
 
+// optionOf returns the echarts option of fig, as a figure's constructor
+// returned it with err, failing t if either failed.
+func optionOf(t *testing.T, fig *Figure, err error) string {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fig.Option()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // pageWith renders figs as a standalone page titled title with o's library,
 // fails t if that fails, and reports each of want that the page lacks. It
 // returns the page.
@@ -286,13 +300,7 @@ func TestPageHasTheLibraryOnce(t *testing.T) {
 
 func TestCurvesOptionIsJSON(t *testing.T) {
 	fig, err := TrainingCurves([]Run{{History: testHistory("resnet", "go")}, LessonRun()}, CurveOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := fig.Option()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := optionOf(t, fig, err)
 	var opt struct {
 		Series []struct {
 			Name       string      `json:"name"`

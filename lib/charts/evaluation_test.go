@@ -23,13 +23,7 @@ func TestConfusionMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	fig, err := ConfusionMatrix(c, ConfusionOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := fig.Option()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := optionOf(t, fig, err)
 	var opt struct {
 		Title struct {
 			Subtext string `json:"subtext"`
@@ -263,13 +257,7 @@ func TestBottleneckCount(t *testing.T) {
 	}
 	for _, tc := range tests {
 		fig, err := BottleneckCount(bottleneck.WithWidth(tc.width))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := fig.Option()
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := optionOf(t, fig, err)
 		for _, w := range tc.want {
 			if !strings.Contains(s, w) {
 				t.Errorf("width %d: chart lacks %q", tc.width, w)
