@@ -11,6 +11,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 )
 
@@ -58,14 +59,7 @@ func TestCompare(t *testing.T) {
 // convolution: the lesson's layers and parameters, other logits.
 func TestInceptionReLU(t *testing.T) {
 	b := backendtest.Get(t, "go")
-	spec, err := models.ByName("inception-relu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := models.Summarize(b, spec.Build)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, s := modelstest.Summary(t, b, "inception-relu")
 	if s.TrainableParams != spec.Params || spec.Params != 97298 {
 		t.Errorf("%d trainable parameters (spec %d), want the lesson's 97,298", s.TrainableParams, spec.Params)
 	}
