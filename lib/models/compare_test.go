@@ -15,6 +15,17 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 )
 
+// alteredBlock is the lesson's residual block (models.ResidualBlock) with
+// its first convolution named first, of a k x k kernel and padding pad.
+func alteredBlock(first string, k, pad int) func(*model.Scope, *Node) *Node {
+	return func(scope *model.Scope, x *Node) *Node {
+		c := x.Shape().Dim(-1)
+		y := activation.Relu(nn.Conv2D(scope.In("%s", first), x, c, k, pad))
+		y = nn.Conv2D(scope.In("conv2"), y, c, 3, 1)
+		return activation.Relu(Add(x, y))
+	}
+}
+
 func TestCompare(t *testing.T) {
 	b := backendtest.Get(t, "go")
 	tests := []struct {
@@ -28,18 +39,8 @@ func TestCompare(t *testing.T) {
 			y := activation.Relu(nn.Conv2D(scope.In("conv1"), x, c, 3, 1))
 			return activation.Relu(nn.Conv2D(scope.In("conv2"), y, c, 3, 1))
 		}, "logits differ"},
-		{"a wider layer", func(scope *model.Scope, x *Node) *Node {
-			c := x.Shape().Dim(-1)
-			y := activation.Relu(nn.Conv2D(scope.In("conv1"), x, c, 5, 2))
-			y = nn.Conv2D(scope.In("conv2"), y, c, 3, 1)
-			return activation.Relu(Add(x, y))
-		}, "layer 3 differs"},
-		{"a renamed layer", func(scope *model.Scope, x *Node) *Node {
-			c := x.Shape().Dim(-1)
-			y := activation.Relu(nn.Conv2D(scope.In("first"), x, c, 3, 1))
-			y = nn.Conv2D(scope.In("conv2"), y, c, 3, 1)
-			return activation.Relu(Add(x, y))
-		}, "rblock1/first"},
+		{"a wider layer", alteredBlock("conv1", 5, 2), "layer 3 differs"},
+		{"a renamed layer", alteredBlock("first", 3, 1), "rblock1/first"},
 		{"a layer more", func(scope *model.Scope, x *Node) *Node {
 			return models.ResidualBlock(scope.In("again"), models.ResidualBlock(scope, x))
 		}, "differs"},
