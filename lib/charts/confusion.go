@@ -39,7 +39,7 @@ func ConfusionMatrix(c *evaluate.Confusion, o ConfusionOptions) (*Figure, error)
 		return nil, errors.New("charts: the confusion matrix counts no images")
 	}
 	var err error
-	if o.Size, _, err = (frameSize{what: "a confusion matrix", width: 640, minWidth: 300}).apply(o.Size, 0); err != nil {
+	if o.Size, _, err = confusionSize.apply(o.Size, 0); err != nil {
 		return nil, err
 	}
 	if o.Title == "" {

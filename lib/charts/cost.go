@@ -46,7 +46,7 @@ func LayerCost(t *cost.Table, o CostOptions) (*Figure, error) {
 		return nil, errors.New("charts: the cost table's layers do no multiplications")
 	}
 	var err error
-	if o.Width, _, err = (frameSize{what: "a cost chart", width: 900, minWidth: 300}).apply(o.Width, 0); err != nil {
+	if o.Width, _, err = costSize.apply(o.Width, 0); err != nil {
 		return nil, err
 	}
 	if o.Title == "" {

@@ -18,12 +18,15 @@ type frameSize struct {
 	minWidth, minHeight int
 }
 
-// Depth charts (GradientNorms, DepthLosses, DepthAccuracy) and the two-panel
-// charts (TrainingCurves, BottleneckSweep); the other kinds are beside their
-// figure.
+// The size rules of every kind of chart: ConfusionMatrix, LayerCost,
+// SeedSpread, the depth charts (GradientNorms, DepthLosses, DepthAccuracy)
+// and the two-panel charts (TrainingCurves, BottleneckSweep, each named).
 var (
-	depthSize    = frameSize{what: "a depth chart", width: 900, height: 520, minWidth: 400, minHeight: 300}
-	twoPanelSize = frameSize{what: "a two-panel chart", width: 900, height: 640, minWidth: 200, minHeight: 300}
+	confusionSize = frameSize{what: "a confusion matrix", width: 640, minWidth: 300}
+	costSize      = frameSize{what: "a cost chart", width: 900, minWidth: 300}
+	spreadSize    = frameSize{what: "a seed spread", width: 900, height: 600, minWidth: 200, minHeight: 200}
+	depthSize     = frameSize{what: "a depth chart", width: 900, height: 520, minWidth: 400, minHeight: 300}
+	twoPanelSize  = frameSize{what: "a two-panel chart", width: 900, height: 640, minWidth: 200, minHeight: 300}
 )
 
 // named is s for a kind of chart that errors name what.

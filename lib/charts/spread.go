@@ -32,7 +32,7 @@ func SeedSpread(sets []seeds.Set, o SpreadOptions) (*Figure, error) {
 		return nil, errors.New("charts: the seed spread needs at least one set of runs")
 	}
 	var err error
-	if o.Width, o.Height, err = (frameSize{what: "a seed spread", width: 900, height: 600, minWidth: 200, minHeight: 200}).apply(o.Width, o.Height); err != nil {
+	if o.Width, o.Height, err = spreadSize.apply(o.Width, o.Height); err != nil {
 		return nil, err
 	}
 	var allSeeds []int64
