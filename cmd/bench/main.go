@@ -402,11 +402,7 @@ func loadPyTorch(path string) ([]*row, time.Time, error) {
 // timeEpochs trains each net for one full epoch on MNIST on each backend
 // (except the pure-Go one, which takes minutes) and records the training time.
 func timeEpochs(o options, backends map[string]compute.Backend, rows []*row, stderr io.Writer) error {
-	trainSet, err := mnist.Load(o.data, mnist.Train)
-	if err != nil {
-		return err
-	}
-	testSet, err := mnist.Load(o.data, mnist.Test)
+	trainSet, testSet, err := mnist.LoadBoth(o.data)
 	if err != nil {
 		return err
 	}

@@ -66,11 +66,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer b.Finalize()
 	fmt.Fprintln(stdout, choice)
-	trainSet, err := mnist.Load(*dataDir, mnist.Train)
-	if err != nil {
-		return err
-	}
-	testSet, err := mnist.Load(*dataDir, mnist.Test)
+	trainSet, testSet, err := mnist.LoadBoth(*dataDir)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/command/commandtest"
 )
 
 func TestLabUser(t *testing.T) {
@@ -30,10 +32,7 @@ func TestLabUser(t *testing.T) {
 }
 
 func TestRunTakesNoArguments(t *testing.T) {
-	var out, errOut strings.Builder
-	if err := run([]string{"extra"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "takes none") {
-		t.Errorf("run(extra) = %v, want an error saying doctor takes no arguments", err)
-	}
+	commandtest.Refuses(t, "doctor", run, []commandtest.Refusal{{Args: []string{"extra"}, Want: "takes none"}})
 }
 
 // In a folder that is not a set-up checkout, the report names what is

@@ -5,24 +5,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/command/commandtest"
 )
 
 func TestRunArguments(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"unknown flag", []string{"-colour", "red"}, "flag provided but not defined"},
-		{"stray argument", []string{"extra"}, "unexpected arguments"},
-		{"no reference runs", []string{"-plots", t.TempDir(), "-out", t.TempDir()}, "no such file"},
-	}
-	for _, tc := range tests {
-		var out, errOut strings.Builder
-		if err := run(tc.args, &out, &errOut); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: run(%q) = %v, want an error containing %q", tc.name, tc.args, err, tc.want)
-		}
-	}
+	commandtest.Refuses(t, "plots", run, []commandtest.Refusal{
+		{Args: []string{"-colour", "red"}, Want: "flag provided but not defined"},
+		{Args: []string{"extra"}, Want: "unexpected arguments"},
+		{Args: []string{"-plots", t.TempDir(), "-out", t.TempDir()}, Want: "no such file"}, // no reference runs
+	})
 }
 
 // The committed runs draw into one page per figure, and stdout has the seed

@@ -103,11 +103,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := training.CheckWritableDir(*out); err != nil { // before the slow part
 		return err
 	}
-	trainSet, err := mnist.Load(*dataDir, mnist.Train)
-	if err != nil {
-		return err
-	}
-	testSet, err := mnist.Load(*dataDir, mnist.Test)
+	trainSet, testSet, err := mnist.LoadBoth(*dataDir)
 	if err != nil {
 		return err
 	}

@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/command/commandtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 	"github.com/learn-gomlx/advanced-cnn/lib/weights"
@@ -27,29 +27,18 @@ func TestSummaryPrintsTheLessonsParameterCounts(t *testing.T) {
 }
 
 func TestBadArgumentsAreClearErrors(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "file")
-	os.WriteFile(file, nil, 0o644)
-	tests := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"-model", "vgg"}, "unknown model"},
-		{[]string{"-epochs", "0"}, "epochs"},
-		{[]string{"-batch", "0"}, "batch size"},
-		{[]string{"-lr", "-1"}, "learning rate"},
-		{[]string{"-momentum", "2"}, "momentum"},
-		{[]string{"-backend", "nosuch"}, "nosuch"},
-		{[]string{"-data", t.TempDir(), "-out", t.TempDir()}, "make setup"},
-		{[]string{"-out", filepath.Join(file, "run")}, "can't be created"},
-		{[]string{"extra"}, "unexpected arguments"},
-		{[]string{"-malloc-arenas", "-1"}, "-malloc-arenas"},
-	}
-	for _, tc := range tests {
-		err := run(tc.args, io.Discard, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("train %v: error %v, want one mentioning %q", tc.args, err, tc.want)
-		}
-	}
+	commandtest.Refuses(t, "train", run, []commandtest.Refusal{
+		{Args: []string{"-model", "vgg"}, Want: "unknown model"},
+		{Args: []string{"-epochs", "0"}, Want: "epochs"},
+		{Args: []string{"-batch", "0"}, Want: "batch size"},
+		{Args: []string{"-lr", "-1"}, Want: "learning rate"},
+		{Args: []string{"-momentum", "2"}, Want: "momentum"},
+		{Args: []string{"-backend", "nosuch"}, Want: "nosuch"},
+		{Args: []string{"-data", t.TempDir(), "-out", t.TempDir()}, Want: "make setup"},
+		{Args: []string{"-out", filepath.Join(commandtest.PlainFile(t), "run")}, Want: "can't be created"},
+		{Args: []string{"extra"}, Want: "unexpected arguments"},
+		{Args: []string{"-malloc-arenas", "-1"}, Want: "-malloc-arenas"},
+	})
 }
 
 func TestExport(t *testing.T) {

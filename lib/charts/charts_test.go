@@ -14,6 +14,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/bottleneck"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
+	"github.com/learn-gomlx/advanced-cnn/lib/errtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
 	"github.com/learn-gomlx/advanced-cnn/lib/recipe"
@@ -99,19 +100,8 @@ func TestLibraryPath(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(EchartsEnvVar, tc.env)
 			got, err := LibraryPath(tc.o)
-			if len(tc.wantErr) > 0 {
-				if err == nil {
-					t.Fatalf("LibraryPath = %q, want an error", got)
-				}
-				for _, w := range tc.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not mention %q", err, w)
-					}
-				}
+			if !errtest.Want(t, err, tc.wantErr...) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got != tc.want {
 				t.Errorf("LibraryPath = %q, want %q", got, tc.want)
@@ -242,21 +232,45 @@ func TestPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, err := Page("", o, fig)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := string(page)
-			for _, w := range append(tc.want, "fake-for-tests", LibraryMarker, "(function (define, module, exports) {", fig.ID, "echarts.init") {
-				if !strings.Contains(s, w) {
-					t.Errorf("page lacks %q", w)
-				}
-			}
+			s := pageWith(t, "", o, []*Figure{fig},
+				append(tc.want, "fake-for-tests", LibraryMarker, "(function (define, module, exports) {", fig.ID, "echarts.init")...)
 			if m := cdnAddress.FindString(s); m != "" {
 				t.Errorf("page refers to %q: it must be offline", m)
 			}
 		})
 	}
+}
+
+// optionOf returns the echarts option of fig, as a figure's constructor
+// returned it with err, failing t if either failed.
+func optionOf(t *testing.T, fig *Figure, err error) string {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fig.Option()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// pageWith renders figs as a standalone page titled title with o's library,
+// fails t if that fails, and reports each of want that the page lacks. It
+// returns the page.
+func pageWith(t *testing.T, title string, o Options, figs []*Figure, want ...string) string {
+	t.Helper()
+	page, err := Page(title, o, figs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+	return s
 }
 
 func TestPageHasTheLibraryOnce(t *testing.T) {
@@ -286,13 +300,7 @@ func TestPageHasTheLibraryOnce(t *testing.T) {
 
 func TestCurvesOptionIsJSON(t *testing.T) {
 	fig, err := TrainingCurves([]Run{{History: testHistory("resnet", "go")}, LessonRun()}, CurveOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := fig.Option()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := optionOf(t, fig, err)
 	var opt struct {
 		Series []struct {
 			Name       string      `json:"name"`

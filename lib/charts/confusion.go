@@ -38,11 +38,9 @@ func ConfusionMatrix(c *evaluate.Confusion, o ConfusionOptions) (*Figure, error)
 	if c == nil || c.Total() == 0 {
 		return nil, errors.New("charts: the confusion matrix counts no images")
 	}
-	if o.Size == 0 {
-		o.Size = 640
-	}
-	if o.Size < 300 {
-		return nil, fmt.Errorf("charts: a confusion matrix %d px wide is too small (at least 300)", o.Size)
+	var err error
+	if o.Size, _, err = confusionSize.apply(o.Size, 0); err != nil {
+		return nil, err
 	}
 	if o.Title == "" {
 		o.Title = "Confusion matrix"
@@ -80,10 +78,7 @@ func ConfusionMatrix(c *evaluate.Confusion, o ConfusionOptions) (*Figure, error)
 		}
 	}
 	hm := charts.NewHeatMap()
-	hm.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Size), Height: fmt.Sprintf("%dpx", o.Size), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+	hm.SetGlobalOptions(append(frame(o.Size, o.Size, o.Title, o.Subtitle),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}), // the subtitle says what the colours mean
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item",
 			Formatter: opts.FuncOpts(`function (p) { return "true " + p.value[1] + ", predicted " + p.value[0] + ": " + p.value[2] + " images"; }`)}),
@@ -92,7 +87,7 @@ func ConfusionMatrix(c *evaluate.Confusion, o ConfusionOptions) (*Figure, error)
 			SplitArea: &opts.SplitArea{Show: opts.Bool(false)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: digits, Name: "true digit", NameLocation: "middle", NameGap: 35,
 			Inverse: opts.Bool(true)}),
-	)
+	)...)
 	label := charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Color: "#222"})
 	hm.AddSeries("right", nil, label)
 	hm.AddSeries("wrong", nil, label)

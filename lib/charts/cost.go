@@ -45,11 +45,9 @@ func LayerCost(t *cost.Table, o CostOptions) (*Figure, error) {
 	if total <= 0 {
 		return nil, errors.New("charts: the cost table's layers do no multiplications")
 	}
-	if o.Width == 0 {
-		o.Width = 900
-	}
-	if o.Width < 300 {
-		return nil, fmt.Errorf("charts: a cost chart %d px wide is too narrow (at least 300)", o.Width)
+	var err error
+	if o.Width, _, err = costSize.apply(o.Width, 0); err != nil {
+		return nil, err
 	}
 	if o.Title == "" {
 		o.Title = "Where the multiplications are"
@@ -84,10 +82,7 @@ func LayerCost(t *cost.Table, o CostOptions) (*Figure, error) {
 	}
 
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+	bar.SetGlobalOptions(append(frame(o.Width, height, o.Title, o.Subtitle),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "58"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item",
 			Formatter: opts.FuncOpts(`function (p) { return p.marker + p.seriesName + "<br/>" + p.value + " % of the net: " + p.name; }`)}),
@@ -95,7 +90,7 @@ func LayerCost(t *cost.Table, o CostOptions) (*Figure, error) {
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "share of the multiplications (%)", NameLocation: "middle", NameGap: 28}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: names, Inverse: opts.Bool(true),
 			AxisLabel: &opts.AxisLabel{Show: opts.Bool(true), Interval: "0"}}),
-	)
+	)...)
 	for g, cg := range costGroups {
 		bar.AddSeries(cg.name, series[g],
 			charts.WithBarChartOpts(opts.BarChart{Stack: "share", BarWidth: "60%"}),

@@ -145,7 +145,7 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 		return nil, errors.New("charts: training curves need at least one run")
 	}
 	var err error
-	if o.Width, o.Height, err = twoPanelSize("training curves", o.Width, o.Height); err != nil {
+	if o.Width, o.Height, err = twoPanelSize.named("a chart of training curves").apply(o.Width, o.Height); err != nil {
 		return nil, err
 	}
 	if o.Title == "" {
@@ -217,10 +217,7 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 	plot := o.Height - top - gap - bottom
 	lossH := plot * 55 / 100
 	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+	line.SetGlobalOptions(append(frame(o.Width, o.Height, o.Title, o.Subtitle),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "plain", Top: "58", Left: "center", Width: fmt.Sprint(o.Width - legendMargin)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithGridOpts(
@@ -229,7 +226,7 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 		),
 		charts.WithXAxisOpts(xAxis(0)),
 		charts.WithYAxisOpts(lossAxis),
-	)
+	)...)
 	line.ExtendXAxis(xAxis(1))
 	line.ExtendYAxis(accAxis)
 
@@ -273,19 +270,4 @@ func TrainingCurves(runs []Run, o CurveOptions) (*Figure, error) {
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
 	}
 	return NewFigure(line, o.Title, o.Width, o.Height), nil
-}
-
-// twoPanelSize applies the default size of the two-panel charts (900 by 640
-// pixels) to zero dimensions and refuses sizes too small to draw them.
-func twoPanelSize(what string, width, height int) (int, int, error) {
-	if width == 0 {
-		width = 900
-	}
-	if height == 0 {
-		height = 640
-	}
-	if width < 200 || height < 300 {
-		return 0, 0, fmt.Errorf("charts: %s of %dx%d px are too small (at least 200x300)", what, width, height)
-	}
-	return width, height, nil
 }

@@ -90,17 +90,18 @@ func depthStyle(results []depth.Result) (func(r depth.Result) (string, opts.Line
 	}, depths, nil
 }
 
-func (o DepthOptions) size() (DepthOptions, error) {
-	if o.Width == 0 {
-		o.Width = 900
+// depthFigure checks what every depth figure needs: results that
+// depthStyle can style, and a size that depthSize allows. It returns
+// depthStyle's style and depths, and o with its default size.
+func depthFigure(results []depth.Result, o DepthOptions) (func(r depth.Result) (string, opts.LineStyle), []int, DepthOptions, error) {
+	style, depths, err := depthStyle(results)
+	if err != nil {
+		return nil, nil, o, err
 	}
-	if o.Height == 0 {
-		o.Height = 520
+	if o.Width, o.Height, err = depthSize.apply(o.Width, o.Height); err != nil {
+		return nil, nil, o, err
 	}
-	if o.Width < 400 || o.Height < 300 {
-		return o, fmt.Errorf("charts: a depth chart of %dx%d px is too small (at least 400x300)", o.Width, o.Height)
-	}
-	return o, nil
+	return style, depths, o, nil
 }
 
 // GradientNorms draws the gradient norm of every layer of each net, from the
@@ -110,11 +111,8 @@ func (o DepthOptions) size() (DepthOptions, error) {
 // (reds, oranges when He-initialised), residual nets dashed (blues for the
 // lesson's block, greens for pre-activation), darker for deeper nets.
 func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
-	style, _, err := depthStyle(results)
+	style, _, o, err := depthFigure(results, o)
 	if err != nil {
-		return nil, err
-	}
-	if o, err = o.size(); err != nil {
 		return nil, err
 	}
 	steps, maxLayers := 0, 0
@@ -165,11 +163,8 @@ func GradientNorms(results []depth.Result, o DepthOptions) (*Figure, error) {
 // each holding that depth's nets, coloured as in GradientNorms. The dotted
 // line at ln 10 ≈ 2.30 is the loss of a net that guesses.
 func DepthLosses(results []depth.Result, o DepthOptions) (*Figure, error) {
-	style, depths, err := depthStyle(results)
+	style, depths, o, err := depthFigure(results, o)
 	if err != nil {
-		return nil, err
-	}
-	if o, err = o.size(); err != nil {
 		return nil, err
 	}
 	steps := 0
@@ -272,16 +267,13 @@ func panels(o DepthOptions, left, right, gap int, x []opts.XAxis, y []opts.YAxis
 		grids = append(grids, opts.Grid{Left: fmt.Sprint(left + i*(plotW+gap)), Top: fmt.Sprint(top), Bottom: fmt.Sprint(bottom), Width: fmt.Sprint(plotW)})
 	}
 	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+	line.SetGlobalOptions(append(frame(o.Width, o.Height, o.Title, o.Subtitle),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "62"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithGridOpts(grids...),
 		charts.WithXAxisOpts(x[0]),
 		charts.WithYAxisOpts(y[0]),
-	)
+	)...)
 	for i := 1; i < n; i++ {
 		line.ExtendXAxis(x[i])
 		line.ExtendYAxis(y[i])

@@ -17,11 +17,8 @@ import (
 // (left: how well it fits them, where degradation shows) and on the test
 // images (right). Colours are those of the deepest nets in GradientNorms.
 func DepthAccuracy(results []depth.Result, o DepthOptions) (*Figure, error) {
-	_, depths, err := depthStyle(results)
+	_, depths, o, err := depthFigure(results, o)
 	if err != nil {
-		return nil, err
-	}
-	if o, err = o.size(); err != nil {
 		return nil, err
 	}
 	var kinds []models.DeepKind

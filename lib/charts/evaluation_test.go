@@ -23,13 +23,7 @@ func TestConfusionMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	fig, err := ConfusionMatrix(c, ConfusionOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := fig.Option()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := optionOf(t, fig, err)
 	var opt struct {
 		Title struct {
 			Subtext string `json:"subtext"`
@@ -132,21 +126,12 @@ func TestDepthCharts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := Page("depth", o, grad, loss)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(page)
-	for _, w := range []string{
+	pageWith(t, "depth", o, []*Figure{grad, loss},
 		`"type":"log"`, "gradient norm (log scale)", "after 40 steps", // the gradient chart's axes
 		"[22,0.1]", "[1,4.4e-10]", // plain-20's last layer and its vanished first one: 0.1·0.4^21
 		"step · 2 layers", "step · 20 layers", "[10,2.09]", // the loss panels; plain-2's mean of steps 1-10
 		`"dashed"`, "#08306b", "#67000d", // residual dashed; the deepest nets darkest
-	} {
-		if !strings.Contains(s, w) {
-			t.Errorf("page lacks %q", w)
-		}
-	}
+	)
 	bad := []struct {
 		name    string
 		results []depth.Result
@@ -272,13 +257,7 @@ func TestBottleneckCount(t *testing.T) {
 	}
 	for _, tc := range tests {
 		fig, err := BottleneckCount(bottleneck.WithWidth(tc.width))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := fig.Option()
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := optionOf(t, fig, err)
 		for _, w := range tc.want {
 			if !strings.Contains(s, w) {
 				t.Errorf("width %d: chart lacks %q", tc.width, w)
@@ -317,20 +296,11 @@ func TestDepthAccuracy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := Page("depth accuracy", o, fig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(page)
-	for _, w := range []string{
+	pageWith(t, "depth accuracy", o, []*Figure{fig},
 		"training images", "test images", "After 10 steps", // the two panels
 		"[2,50]", "[20,30]", "[20,40]", // plain-2's and plain-20's training accuracy, plain-20's test accuracy
 		`"plain-he"`, `"preact"`, "#7f2704", "#00441b", `"dashed"`, // every kind, in its darkest colour
-	} {
-		if !strings.Contains(s, w) {
-			t.Errorf("page lacks %q", w)
-		}
-	}
+	)
 	bad := []struct {
 		name    string
 		results []depth.Result

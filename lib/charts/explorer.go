@@ -46,17 +46,14 @@ func BottleneckCount(p bottleneck.Path) (*Figure, error) {
 	five := []opts.BarData{{Value: millions(plain.Layers[0].Mults)}, {Value: millions(path.Layers[1].Mults)}}
 	width, height := 900, 260
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", width), Height: fmt.Sprintf("%dpx", height), PageTitle: title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle, Left: "10"}),
+	bar.SetGlobalOptions(append(frame(width, height, title, subtitle),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "58"}),
 		charts.WithGridOpts(opts.Grid{Left: "20", Right: "90", Top: "95", Bottom: "45", ContainLabel: opts.Bool(true)}),
 		// A fixed axis, so that the bars shrink and grow as the slider moves.
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "multiplications per image (millions)", NameLocation: "middle", NameGap: 28,
 			Min: 0, Max: 150}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: cats, Inverse: opts.Bool(true)}),
-	)
+	)...)
 	bar.AddSeries("1x1 convolution", oneByOne,
 		charts.WithBarChartOpts(opts.BarChart{Stack: "mults", BarWidth: "55%"}),
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#2ca02c"}))

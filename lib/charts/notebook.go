@@ -171,36 +171,53 @@ func (l *Live) Hooks(next training.Hooks) training.Hooks {
 		return next
 	}
 	return training.Hooks{
-		OnStep: func(p training.Progress) error {
-			l.onStep(p)
-			if next.OnStep != nil {
-				return next.OnStep(p)
-			}
-			return nil
-		},
-		OnLog: func(line training.LogLine) error {
-			l.onLog(line)
-			if next.OnLog != nil {
-				return next.OnLog(line)
-			}
-			return nil
-		},
-		OnEpoch: func(e training.EpochResult) error {
-			l.onEpoch(e)
-			if next.OnEpoch != nil {
-				return next.OnEpoch(e)
-			}
-			return nil
-		},
+		OnStep:  then(l.onStep, next.OnStep),
+		OnLog:   then(l.onLog, next.OnLog),
+		OnEpoch: then(l.onEpoch, next.OnEpoch),
 	}
 }
 
-func (l *Live) onStep(p training.Progress) {
+// then returns a hook that calls mine and then next, when there is one.
+func then[T any](mine func(T), next func(T) error) func(T) error {
+	return func(v T) error {
+		mine(v)
+		if next != nil {
+			return next(v)
+		}
+		return nil
+	}
+}
+
+// record applies change to what the chart shows, under its lock, and
+// redraws it (at once when now, else once Every has passed); once
+// the chart is finished it ignores change.
+func (l *Live) record(now bool, change func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.finished {
 		return
 	}
+	change()
+	l.maybeDrawLocked(now)
+}
+
+func (l *Live) onStep(p training.Progress) {
+	l.record(false, func() { l.step(p) })
+}
+
+func (l *Live) onLog(line training.LogLine) {
+	l.record(false, func() { l.h.Logs = append(l.h.Logs, line) })
+}
+
+func (l *Live) onEpoch(e training.EpochResult) {
+	l.record(true, func() {
+		l.h.Epochs = append(l.h.Epochs, e)
+		l.status = fmt.Sprintf("epoch %d of %d done: test accuracy %.2f %%", e.Epoch, l.h.Config.Epochs, 100*e.TestAccuracy)
+	})
+}
+
+// step sets the status line from p.
+func (l *Live) step(p training.Progress) {
 	l.steps = p.StepsPerEpoch
 	if l.firstStep == 0 {
 		l.firstStep = p.GlobalStep
@@ -211,28 +228,6 @@ func (l *Live) onStep(p training.Progress) {
 	}
 	l.status = fmt.Sprintf("training: epoch %d of %d · step %d of %d · loss %.3f%s · %s elapsed",
 		p.Epoch, p.Epochs, p.Step, p.StepsPerEpoch, p.Loss, rate, p.Elapsed.Round(time.Second))
-	l.maybeDrawLocked(false)
-}
-
-func (l *Live) onLog(line training.LogLine) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.finished {
-		return
-	}
-	l.h.Logs = append(l.h.Logs, line)
-	l.maybeDrawLocked(false)
-}
-
-func (l *Live) onEpoch(e training.EpochResult) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.finished {
-		return
-	}
-	l.h.Epochs = append(l.h.Epochs, e)
-	l.status = fmt.Sprintf("epoch %d of %d done: test accuracy %.2f %%", e.Epoch, l.h.Config.Epochs, 100*e.TestAccuracy)
-	l.maybeDrawLocked(true)
 }
 
 // Finish draws the final chart from final, the history training.Train

@@ -168,10 +168,17 @@ func TestLiveStatusLine(t *testing.T) {
 	}
 }
 
-func TestLiveOutsideNotebook(t *testing.T) {
+// outsideNotebook skips the test where it runs in a notebook, where the
+// figures are drawn instead of checked.
+func outsideNotebook(t *testing.T) {
+	t.Helper()
 	if InNotebook() {
 		t.Skip("running in a notebook")
 	}
+}
+
+func TestLiveOutsideNotebook(t *testing.T) {
+	outsideNotebook(t)
 	l, err := NewLive(liveConfig(), LiveOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -218,9 +225,7 @@ func TestNewLiveErrors(t *testing.T) {
 }
 
 func TestDisplayOutsideNotebook(t *testing.T) {
-	if InNotebook() {
-		t.Skip("running in a notebook")
-	}
+	outsideNotebook(t)
 	fig, err := LayerCost(testTable(), CostOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -31,14 +31,9 @@ func SeedSpread(sets []seeds.Set, o SpreadOptions) (*Figure, error) {
 	if len(sets) == 0 {
 		return nil, errors.New("charts: the seed spread needs at least one set of runs")
 	}
-	if o.Width == 0 {
-		o.Width = 900
-	}
-	if o.Height == 0 {
-		o.Height = 600
-	}
-	if o.Width < 200 || o.Height < 200 {
-		return nil, fmt.Errorf("charts: a seed spread of %dx%d px is too small (at least 200x200)", o.Width, o.Height)
+	var err error
+	if o.Width, o.Height, err = spreadSize.apply(o.Width, o.Height); err != nil {
+		return nil, err
 	}
 	var allSeeds []int64
 	lo, hi := 100.0, 0.0
@@ -71,10 +66,7 @@ func SeedSpread(sets []seeds.Set, o SpreadOptions) (*Figure, error) {
 	}
 
 	line := charts.NewLine()
-	line.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: subtitle, Left: "10"}),
+	line.SetGlobalOptions(append(frame(o.Width, o.Height, o.Title, subtitle),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "58"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithGridOpts(opts.Grid{Left: "80", Right: "190", Top: "100", Bottom: "60"}),
@@ -82,7 +74,7 @@ func SeedSpread(sets []seeds.Set, o SpreadOptions) (*Figure, error) {
 			AxisLabel: &opts.AxisLabel{Show: opts.Bool(true), Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "test accuracy after the last epoch (%)", NameLocation: "middle", NameGap: 55,
 			Min: round(lo-0.1, 1), Max: round(hi+0.1, 1), AxisLabel: &opts.AxisLabel{Show: opts.Bool(true)}}),
-	)
+	)...)
 	line.SetXAxis(cats)
 	symbols := []string{"circle", "diamond", "triangle", "rect"}
 	for i, s := range sets {

@@ -21,13 +21,7 @@ func TestSeedSpread(t *testing.T) {
 	goSet := spreadSet("Go", map[int64]float64{1: 99.03, 2: 98.9, 3: 98.95})
 	ptSet := spreadSet("PyTorch", map[int64]float64{1: 98.92, 4: 99.1})
 	fig, err := SeedSpread([]seeds.Set{goSet, ptSet}, SpreadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	option, err := fig.Option()
-	if err != nil {
-		t.Fatal(err)
-	}
+	option := optionOf(t, fig, err)
 	for _, want := range []string{
 		`"seed 1"`, `"seed 4"`, // the union of the seeds on the axis
 		"Go: 98.96 ± 0.07 % (mean ± sd of 3 runs)", "PyTorch: 99.01 ± 0.13 % (mean ± sd of 2 runs)",

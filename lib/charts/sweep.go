@@ -63,7 +63,7 @@ func BottleneckSweep(points []bottleneck.SweepPoint, o SweepOptions) (*Figure, e
 		}
 	}
 	var err error
-	if o.Width, o.Height, err = twoPanelSize("sweep charts", o.Width, o.Height); err != nil {
+	if o.Width, o.Height, err = twoPanelSize.named("a sweep chart").apply(o.Width, o.Height); err != nil {
 		return nil, err
 	}
 	if o.Title == "" {
@@ -95,10 +95,7 @@ func BottleneckSweep(points []bottleneck.SweepPoint, o SweepOptions) (*Figure, e
 	}
 	label := func(show bool) *opts.AxisLabel { return &opts.AxisLabel{Show: opts.Bool(show)} }
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(
-		charts.WithInitializationOpts(opts.Initialization{Width: fmt.Sprintf("%dpx", o.Width), Height: fmt.Sprintf("%dpx", o.Height), PageTitle: o.Title}),
-		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: o.Title, Subtitle: o.Subtitle, Left: "10"}),
+	bar.SetGlobalOptions(append(frame(o.Width, o.Height, o.Title, o.Subtitle),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "58"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(
@@ -108,7 +105,7 @@ func BottleneckSweep(points []bottleneck.SweepPoint, o SweepOptions) (*Figure, e
 		charts.WithXAxisOpts(xAxis(0)),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "multiplications per image (millions)", NameLocation: "middle", NameGap: 50,
 			GridIndex: 0, AxisLabel: label(true)}),
-	)
+	)...)
 	bar.SetXAxis(cats)
 	bar.ExtendXAxis(xAxis(1))
 	bar.ExtendYAxis(

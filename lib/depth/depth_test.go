@@ -2,8 +2,6 @@ package depth_test
 
 import (
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,27 +13,12 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
-	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 )
 
-// digits is a small dataset whose brightness encodes the label.
-func digits(n int, seed uint64) *mnist.Dataset {
-	r := rand.New(rand.NewPCG(seed, 7))
-	d := &mnist.Dataset{N: n, Pixels: make([]uint8, n*mnist.ImageSize), Labels: make([]int32, n)}
-	for i := range n {
-		d.Labels[i] = int32(r.IntN(10))
-		for p := range mnist.ImageSize {
-			// about 0.5 and 0.2 per digit after normalisation
-			grey := 0.1307*255 + 0.3081*255*(r.NormFloat64()*0.5+float64(d.Labels[i])/5)
-			d.Pixels[i*mnist.ImageSize+p] = uint8(max(0, min(255, math.Round(grey))))
-		}
-	}
-	return d
-}
-
 func TestRun(t *testing.T) {
-	trainSet, testSet := digits(64*6, 1), digits(50, 2)
+	trainSet, testSet := trainingtest.Synthetic(64*6, 1), trainingtest.Synthetic(50, 2)
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
 		results := map[bool]depth.Result{}
 		for _, name := range []string{"plain-8", "residual-8"} {
@@ -62,7 +45,7 @@ func TestRun(t *testing.T) {
 
 func TestRunBadInput(t *testing.T) {
 	b := backendtest.Get(t, "go")
-	d := digits(128, 1)
+	d := trainingtest.Synthetic(128, 1)
 	tests := []struct {
 		name  string
 		steps int
@@ -82,7 +65,7 @@ func TestRunBadInput(t *testing.T) {
 
 func TestExperiment(t *testing.T) {
 	b := backendtest.Get(t, "go")
-	trainSet, testSet := digits(64*3, 1), digits(40, 2)
+	trainSet, testSet := trainingtest.Synthetic(64*3, 1), trainingtest.Synthetic(40, 2)
 	e := depth.Experiment{Depths: []int{2, 4}, Kinds: models.DeepKinds(), Steps: 2, Seed: 3, GradientBatch: 8}
 	var progress strings.Builder
 	rep, err := e.Run(b, "go", trainSet, testSet, &progress)

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/errtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
@@ -107,14 +108,8 @@ func TestNewConfusion(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := NewConfusion(tc.labels, tc.pred)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one mentioning %q", err, tc.err)
-				}
+			if !errtest.Want(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			for tr := range 10 {
 				for p := range 10 {

@@ -114,11 +114,7 @@ func LoadMNIST() (trainSet, testSet *mnist.Dataset, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	dir := filepath.Join(root, "data")
-	if trainSet, err = mnist.Load(dir, mnist.Train); err != nil {
-		return nil, nil, err
-	}
-	if testSet, err = mnist.Load(dir, mnist.Test); err != nil {
+	if trainSet, testSet, err = mnist.LoadBoth(filepath.Join(root, "data")); err != nil {
 		return nil, nil, err
 	}
 	return trainSet.Head(trainLimit), testSet.Head(testLimit), nil

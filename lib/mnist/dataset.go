@@ -186,6 +186,18 @@ func Load(dir string, split Split) (*Dataset, error) {
 	return load(dir, split, split.Count())
 }
 
+// LoadBoth reads and validates the training set and then the test set from
+// dir, as Load does.
+func LoadBoth(dir string) (trainSet, testSet *Dataset, err error) {
+	if trainSet, err = Load(dir, Train); err != nil {
+		return nil, nil, err
+	}
+	if testSet, err = Load(dir, Test); err != nil {
+		return nil, nil, err
+	}
+	return trainSet, testSet, nil
+}
+
 // load is Load with the expected count as a parameter (-1: any), for tests.
 func load(dir string, split Split, want int) (*Dataset, error) {
 	imgFile, lblFile, err := split.Files()

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/errtest"
 )
 
 // tiny returns a dataset of n images whose pixels are all 10*i+k for image i
@@ -92,14 +94,8 @@ func TestImagesInto(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := make([]float32, tc.dst)
 			err := d.ImagesInto(dst, tc.idx)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one mentioning %q", err, tc.wantErr)
-				}
+			if !errtest.Want(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			for k, i := range tc.idx {
 				for _, p := range []int{0, Cols + 3, ImageSize - 1} {

@@ -34,18 +34,20 @@ func TestRealData(t *testing.T) {
 	for _, s := range st {
 		t.Log(s)
 	}
+	trainSet, testSet, err := LoadBoth(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		split  Split
+		d      *Dataset
 		n      int
 		labels []int32
 	}{
-		{Train, 60000, []int32{5, 0, 4, 1, 9, 2, 1, 3}},
-		{Test, 10000, []int32{7, 2, 1, 0, 4, 1, 4, 9}},
+		{Train, trainSet, 60000, []int32{5, 0, 4, 1, 9, 2, 1, 3}},
+		{Test, testSet, 10000, []int32{7, 2, 1, 0, 4, 1, 4, 9}},
 	} {
-		d, err := Load(dir, tc.split)
-		if err != nil {
-			t.Fatal(err)
-		}
+		d := tc.d
 		if d.N != tc.n || len(d.Labels) != tc.n || len(d.Pixels) != tc.n*ImageSize {
 			t.Fatalf("%v: N=%d, %d labels, %d pixels", tc.split, d.N, len(d.Labels), len(d.Pixels))
 		}
@@ -90,5 +92,34 @@ func TestInstallReal(t *testing.T) {
 	}
 	if _, err := Verify(dst); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// LoadBoth reads the training set first and says which file of which split
+// is missing.
+func TestLoadBothMissing(t *testing.T) {
+	trainSet, testSet, err := LoadBoth(t.TempDir())
+	checkErr(t, err, ErrMissing, "train-images-idx3-ubyte.gz")
+	if trainSet != nil || testSet != nil {
+		t.Fatal("got a dataset along with the error")
+	}
+	dir, err := filepath.Abs(realDir(t)) // a link's target is relative to the link
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyTrain := t.TempDir()
+	img, lbl, err := Train.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []File{img, lbl} {
+		if err := os.Symlink(filepath.Join(dir, f.Name), filepath.Join(onlyTrain, f.Name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trainSet, testSet, err = LoadBoth(onlyTrain)
+	checkErr(t, err, ErrMissing, "t10k-images-idx3-ubyte.gz")
+	if trainSet != nil || testSet != nil {
+		t.Fatal("got a dataset along with the error")
 	}
 }

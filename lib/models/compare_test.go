@@ -11,8 +11,20 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 )
+
+// alteredBlock is the lesson's residual block (models.ResidualBlock) with
+// its first convolution named first, of a k x k kernel and padding pad.
+func alteredBlock(first string, k, pad int) func(*model.Scope, *Node) *Node {
+	return func(scope *model.Scope, x *Node) *Node {
+		c := x.Shape().Dim(-1)
+		y := activation.Relu(nn.Conv2D(scope.In("%s", first), x, c, k, pad))
+		y = nn.Conv2D(scope.In("conv2"), y, c, 3, 1)
+		return activation.Relu(Add(x, y))
+	}
+}
 
 func TestCompare(t *testing.T) {
 	b := backendtest.Get(t, "go")
@@ -27,18 +39,8 @@ func TestCompare(t *testing.T) {
 			y := activation.Relu(nn.Conv2D(scope.In("conv1"), x, c, 3, 1))
 			return activation.Relu(nn.Conv2D(scope.In("conv2"), y, c, 3, 1))
 		}, "logits differ"},
-		{"a wider layer", func(scope *model.Scope, x *Node) *Node {
-			c := x.Shape().Dim(-1)
-			y := activation.Relu(nn.Conv2D(scope.In("conv1"), x, c, 5, 2))
-			y = nn.Conv2D(scope.In("conv2"), y, c, 3, 1)
-			return activation.Relu(Add(x, y))
-		}, "layer 3 differs"},
-		{"a renamed layer", func(scope *model.Scope, x *Node) *Node {
-			c := x.Shape().Dim(-1)
-			y := activation.Relu(nn.Conv2D(scope.In("first"), x, c, 3, 1))
-			y = nn.Conv2D(scope.In("conv2"), y, c, 3, 1)
-			return activation.Relu(Add(x, y))
-		}, "rblock1/first"},
+		{"a wider layer", alteredBlock("conv1", 5, 2), "layer 3 differs"},
+		{"a renamed layer", alteredBlock("first", 3, 1), "rblock1/first"},
 		{"a layer more", func(scope *model.Scope, x *Node) *Node {
 			return models.ResidualBlock(scope.In("again"), models.ResidualBlock(scope, x))
 		}, "differs"},
@@ -58,14 +60,7 @@ func TestCompare(t *testing.T) {
 // convolution: the lesson's layers and parameters, other logits.
 func TestInceptionReLU(t *testing.T) {
 	b := backendtest.Get(t, "go")
-	spec, err := models.ByName("inception-relu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := models.Summarize(b, spec.Build)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, s := modelstest.Summary(t, b, "inception-relu")
 	if s.TrainableParams != spec.Params || spec.Params != 97298 {
 		t.Errorf("%d trainable parameters (spec %d), want the lesson's 97,298", s.TrainableParams, spec.Params)
 	}

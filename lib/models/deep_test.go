@@ -15,6 +15,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 )
 
@@ -25,14 +26,7 @@ func TestDeepNets(t *testing.T) {
 			for _, kind := range models.DeepKinds() {
 				name := fmt.Sprintf("%s-%d", kind, depth)
 				t.Run(name, func(t *testing.T) {
-					spec, err := models.ByName(name)
-					if err != nil {
-						t.Fatal(err)
-					}
-					s, err := models.Summarize(b, spec.Build)
-					if err != nil {
-						t.Fatal(err)
-					}
+					spec, s := modelstest.Summary(t, b, name)
 					if !slices.Equal(s.Output, []int{1, 10}) {
 						t.Errorf("output shape %v, want [1 10]", s.Output)
 					}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 )
 
 func TestSummaries(t *testing.T) {
@@ -23,14 +24,7 @@ func TestSummaries(t *testing.T) {
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				spec, err := models.ByName(tc.name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				s, err := models.Summarize(b, spec.Build)
-				if err != nil {
-					t.Fatal(err)
-				}
+				spec, s := modelstest.Summary(t, b, tc.name)
 				if !slices.Equal(s.Output, []int{1, 10}) {
 					t.Errorf("output shape %v, want [1 10]", s.Output)
 				}

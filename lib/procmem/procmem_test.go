@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/errtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/procmem/internal/cchurn"
 )
 
@@ -26,14 +27,8 @@ func TestParseStatus(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseStatus(strings.NewReader(tc.text))
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
-				}
+			if !errtest.Want(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got != tc.want {
 				t.Errorf("got %+v, want %+v", got, tc.want)

@@ -15,6 +15,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
@@ -44,14 +45,7 @@ func lessonFacts(t *testing.T) []float64 {
 	// Notebooks 01–03: every layer of the two nets, as models.Summarize builds them.
 	b := backendtest.Get(t, "go")
 	for _, name := range models.Names() {
-		spec, err := models.ByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := models.Summarize(b, spec.Build)
-		if err != nil {
-			t.Fatal(err)
-		}
+		spec, s := modelstest.Summary(t, b, name)
 		total := s.Table.TotalMults()
 		addInt(int64(s.TrainableParams), total, int64(spec.Params))
 		blocks := map[string][2]int64{} // a block's parameters and multiplications: its layers' sums
@@ -76,10 +70,8 @@ func lessonFacts(t *testing.T) []float64 {
 			addInt(pm[0], pm[1])
 		}
 	}
-	inc, _ := models.ByName("inception")
-	res, _ := models.ByName("resnet")
-	incS, _ := models.Summarize(b, inc.Build)
-	resS, _ := models.Summarize(b, res.Build)
+	inc, incS := modelstest.Summary(t, b, "inception")
+	res, resS := modelstest.Summary(t, b, "resnet")
 	add(float64(resS.Table.TotalMults())/float64(incS.Table.TotalMults()), float64(res.Params)/float64(inc.Params))
 
 	// The recipe and the data: 255 is a pixel's largest value.

@@ -1,5 +1,5 @@
 // Package trainingtest provides the small synthetic datasets the tests of
-// the training, evaluation and weights packages train on.
+// the training, evaluation, weights and depth packages train on.
 package trainingtest
 
 import (
