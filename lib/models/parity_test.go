@@ -27,6 +27,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist/mnisttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
@@ -412,20 +413,7 @@ func TestParityPyTorchTrainStep(t *testing.T) {
 // gives for the first test images, so the Go programs feed the nets what
 // PyTorch's transforms feed them. It needs the MNIST files (`make setup`).
 func TestParityPyTorchInput(t *testing.T) {
-	dir := ""
-	for _, d := range []string{filepath.Join("..", "..", "data"), mnist.ModuleDataDir("")} {
-		if _, err := os.Stat(filepath.Join(d, "t10k-images-idx3-ubyte.gz")); err == nil {
-			dir = d
-			break
-		}
-	}
-	if dir == "" {
-		t.Skip("MNIST files not found in data/ or the GoMNIST module; run `make setup`")
-	}
-	ds, err := mnist.Load(dir, mnist.Test)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := mnisttest.Load(t, mnist.Test)
 	for _, name := range parityNets {
 		fx := loadFixture(t, name)
 		in := fx.float(t, "input")
