@@ -3,7 +3,6 @@ package lesson
 import (
 	"errors"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,21 +19,9 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist/mnisttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
-
-// noise is a small dataset of random images.
-func noise(n int) *mnist.Dataset {
-	r := rand.New(rand.NewPCG(1, 2))
-	d := &mnist.Dataset{N: n, Pixels: make([]uint8, n*mnist.ImageSize), Labels: make([]int32, n)}
-	for i := range d.Pixels {
-		d.Pixels[i] = uint8(r.IntN(256))
-	}
-	for i := range d.Labels {
-		d.Labels[i] = int32(i % 10)
-	}
-	return d
-}
 
 // exportedRun trains model for one short epoch into a folder holding its
 // history.json and its exported weights, as plots/<model> does, and loads
@@ -45,7 +32,7 @@ func exportedRun(t *testing.T, b compute.Backend, name string) (dir string, stor
 	cfg := training.DefaultConfig(name)
 	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = 1, 1, 20
 	store = model.NewStore()
-	d := noise(40)
+	d := trainingtest.Synthetic(40, 1)
 	if _, err := training.Train(b, cfg, d, d, training.Options{OutDir: run, Store: store}); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +53,7 @@ func exportedRun(t *testing.T, b compute.Backend, name string) (dir string, stor
 func TestPretrainedIn(t *testing.T) {
 	b := backendtest.Get(t, "go")
 	dir, store, net := exportedRun(t, b, "resnet")
-	d := noise(20)
+	d := trainingtest.Synthetic(20, 1)
 	want, _ := evaluate.Predict(b, store, net.Spec.Build, d, 20)
 	got, err := evaluate.Predict(b, net.Store, net.Spec.Build, d, 20)
 	if err != nil || len(got) != 20 || !slices.Equal(got, want) {
@@ -157,7 +144,7 @@ func TestPretrainedCommitted(t *testing.T) {
 func TestEvaluate(t *testing.T) {
 	b := backendtest.Get(t, "go")
 	_, _, net := exportedRun(t, b, "resnet")
-	d := noise(30)
+	d := trainingtest.Synthetic(30, 1)
 	e, err := Evaluate(b, net.Store, net.Spec.Build, d)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
-// Package trainingtest provides the small synthetic datasets the tests of
-// the training, evaluation, weights and depth packages train on, and the
-// shortened recipe they train with.
+// Package trainingtest provides the small synthetic datasets that tests
+// train on (those of the training, evaluate, weights, depth and lesson
+// packages, and of cmd/train), and the shortened recipe they train with.
 package trainingtest
 
 import (
