@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/command/commandtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
@@ -110,8 +111,7 @@ func TestRefusesToLoseSavedWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notADir := filepath.Join(t.TempDir(), "file")
-	os.WriteFile(notADir, nil, 0o644)
+	notADir := commandtest.PlainFile(t)
 	corrupt := t.TempDir()
 	os.WriteFile(filepath.Join(corrupt, training.CheckpointFile), []byte("half a checkpoint"), 0o644)
 
