@@ -54,11 +54,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	memlog := fs.Bool("memlog", false, "print the process's memory (resident set, its peak, the Go heap) at each stage to stderr")
 	arenas := fs.Int("malloc-arenas", 0, "glibc malloc arenas for XLA's threads, set before the backend starts (0: glibc's default, 8 per core); 1 lowers the Inception net's peak by about 50 MiB but slowed its steps, see docs/memory.md")
 	memprofile := fs.String("memprofile", "", "write a Go heap profile to this file after the first epoch's last step, when the data and the compiled step are live (go tool pprof -sample_index=inuse_space)")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *export != "" {
 		return exportWeights(*out, *export, stdout)
