@@ -48,7 +48,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output folder for the checkpoint and the history (default runs/<model>)")
 	resume := fs.Bool("resume", false, "continue from the checkpoint in -out")
 	dataDir := fs.String("data", "data", "folder with the four MNIST .gz files (`make setup` puts them in data/)")
-	backendFlag := fs.String("backend", "", "GoMLX backend: go, xla:cpu, xla:cuda (default: chosen automatically, see `make doctor`)")
+	backendFlag := backend.Flag(fs)
 	summary := fs.Bool("summary", false, "print the per-layer table of the model and exit")
 	export := fs.String("export", "", "write the trained weights of the checkpoint in -out to this folder (weights.bin, weights.json) and exit")
 	memlog := fs.Bool("memlog", false, "print the process's memory (resident set, its peak, the Go heap) at each stage to stderr")
