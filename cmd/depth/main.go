@@ -32,7 +32,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := command.Flags("depth", stderr)
 	out := fs.String("out", "", "folder for the reports, <name>.json (plots/depth is the committed one)")
 	only := fs.String("only", "", "run only this experiment: full or quick (default: both)")
-	dataDir := fs.String("data", "data", "folder with the four MNIST .gz files (`make setup` puts them in data/)")
+	dataDir := mnist.DirFlag(fs)
 	backendFlag := backend.Flag(fs)
 	if err := command.Parse(fs, args); err != nil {
 		return err

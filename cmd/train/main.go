@@ -47,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.LogEvery, "log-every", def.LogEvery, "batches per loss log line")
 	out := fs.String("out", "", "output folder for the checkpoint and the history (default runs/<model>)")
 	resume := fs.Bool("resume", false, "continue from the checkpoint in -out")
-	dataDir := fs.String("data", "data", "folder with the four MNIST .gz files (`make setup` puts them in data/)")
+	dataDir := mnist.DirFlag(fs)
 	backendFlag := backend.Flag(fs)
 	summary := fs.Bool("summary", false, "print the per-layer table of the model and exit")
 	export := fs.String("export", "", "write the trained weights of the checkpoint in -out to this folder (weights.bin, weights.json) and exit")
