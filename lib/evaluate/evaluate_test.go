@@ -14,6 +14,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/errtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
@@ -151,10 +152,7 @@ func TestGradientNormsVanishInPlainNets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			store := model.NewStore()
-			if err := store.SetRNGStateFromSeed(1); err != nil {
-				t.Fatal(err)
-			}
+			store := modelstest.Store(t)
 			g, err := GradientNorms(b, store, spec.Build, data, 32)
 			if err != nil {
 				t.Fatal(err)

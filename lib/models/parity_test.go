@@ -29,6 +29,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist/mnisttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -170,12 +171,9 @@ func varPath(key string) string {
 // newStore returns a store holding PyTorch's initial weights.
 func newStore(t *testing.T, fx *fixture) *model.Store {
 	t.Helper()
-	store := model.NewStore()
-	// A seed, so that a variable the model creates itself (a name that does
+	// Seeded, so that a variable the model creates itself (a name that does
 	// not match PyTorch's) is at least reproducible; checkVariables reports it.
-	if err := store.SetRNGStateFromSeed(1); err != nil {
-		t.Fatal(err)
-	}
+	store := modelstest.Store(t)
 	for _, key := range fx.params {
 		a := fx.float(t, "initial/"+key)
 		value := tensors.FromFlatDataAndDimensions(slices.Clone(a.Floats), a.Shape...)
