@@ -93,11 +93,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.epoch, "epoch", false, "also time one full training epoch on MNIST per backend and net")
 	fs.BoolVar(&o.paths, "paths", false, fmt.Sprintf("also time the lesson's 1x1 bottleneck against the plain 5x5 (batch %d, forward+backward)", recipe.BatchSize))
 	fs.StringVar(&o.data, "data", "data", "folder with the MNIST files, for -epoch")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if o.rounds < 1 || o.steps < 1 || o.goSteps < 1 || o.warmup < 0 || o.threads < 1 {
 		return errors.New("-rounds, -steps, -go-steps and -threads must be at least 1, -warmup at least 0")

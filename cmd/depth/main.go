@@ -9,25 +9,19 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/command"
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "depth:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("depth", run) }
 
 // experiments are the experiments the command knows, by the name of their file.
 var experiments = map[string]func() depth.Experiment{"full": depth.Full, "quick": depth.Quick}
@@ -35,17 +29,13 @@ var experiments = map[string]func() depth.Experiment{"full": depth.Full, "quick"
 // run is the program: it writes a line per trained net to stdout and the
 // reports to -out.
 func run(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("depth", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := command.Flags("depth", stderr)
 	out := fs.String("out", "", "folder for the reports, <name>.json (plots/depth is the committed one)")
 	only := fs.String("only", "", "run only this experiment: full or quick (default: both)")
-	dataDir := fs.String("data", "data", "folder with the four MNIST .gz files (`make setup` puts them in data/)")
-	backendFlag := fs.String("backend", "", "GoMLX backend: go, xla:cpu, xla:cuda (default: chosen automatically, see `make doctor`)")
-	if err := fs.Parse(args); err != nil {
+	dataDir := mnist.DirFlag(fs)
+	backendFlag := backend.Flag(fs)
+	if err := command.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *out == "" {
 		return errors.New("-out is needed: the folder the reports go to, e.g. plots/depth")

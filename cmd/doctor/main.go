@@ -49,11 +49,8 @@ func main() { command.Main("doctor", run) }
 // required is missing. It takes no arguments.
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := command.Flags("doctor", stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q: doctor takes none", fs.Args())
 	}
 	r := &report{w: stdout}
 	fmt.Fprintln(stdout, "advanced-cnn doctor: what this machine has for the lesson")

@@ -31,11 +31,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := command.Flags("plots", stderr)
 	out := fs.String("out", "runs/plots", "folder for the HTML pages")
 	plots := fs.String("plots", layout.PlotsDir, "folder with the reference runs")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	return draw(*plots, *out, stdout)
 }

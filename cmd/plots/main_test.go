@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/command/commandtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout/layouttest"
 )
 
 func TestRunArguments(t *testing.T) {
@@ -22,7 +23,7 @@ func TestRunArguments(t *testing.T) {
 func TestRunDrawsTheCommittedRuns(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr strings.Builder
-	if err := run([]string{"-plots", "../../plots", "-out", out}, &stdout, &stderr); err != nil {
+	if err := run([]string{"-plots", layouttest.Path(t, "plots"), "-out", out}, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	for _, page := range []string{"inception.html", "resnet.html", "inception-seeds.html", "resnet-seeds.html", "inception-spread.html", "resnet-spread.html"} {

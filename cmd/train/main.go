@@ -47,18 +47,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.LogEvery, "log-every", def.LogEvery, "batches per loss log line")
 	out := fs.String("out", "", "output folder for the checkpoint and the history (default runs/<model>)")
 	resume := fs.Bool("resume", false, "continue from the checkpoint in -out")
-	dataDir := fs.String("data", "data", "folder with the four MNIST .gz files (`make setup` puts them in data/)")
-	backendFlag := fs.String("backend", "", "GoMLX backend: go, xla:cpu, xla:cuda (default: chosen automatically, see `make doctor`)")
+	dataDir := mnist.DirFlag(fs)
+	backendFlag := backend.Flag(fs)
 	summary := fs.Bool("summary", false, "print the per-layer table of the model and exit")
 	export := fs.String("export", "", "write the trained weights of the checkpoint in -out to this folder (weights.bin, weights.json) and exit")
 	memlog := fs.Bool("memlog", false, "print the process's memory (resident set, its peak, the Go heap) at each stage to stderr")
 	arenas := fs.Int("malloc-arenas", 0, "glibc malloc arenas for XLA's threads, set before the backend starts (0: glibc's default, 8 per core); 1 lowers the Inception net's peak by about 50 MiB but slowed its steps, see docs/memory.md")
 	memprofile := fs.String("memprofile", "", "write a Go heap profile to this file after the first epoch's last step, when the data and the compiled step are live (go tool pprof -sample_index=inuse_space)")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *export != "" {
 		return exportWeights(*out, *export, stdout)

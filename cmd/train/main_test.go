@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/learn-gomlx/advanced-cnn/lib/backend"
+	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/command/commandtest"
-	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
 
@@ -43,18 +43,10 @@ func TestBadArgumentsAreClearErrors(t *testing.T) {
 
 func TestExport(t *testing.T) {
 	run0 := t.TempDir()
-	d := &mnist.Dataset{N: 20, Pixels: make([]uint8, 20*mnist.ImageSize), Labels: make([]int32, 20)}
-	for i := range d.Labels {
-		d.Labels[i] = int32(i % 10)
-		d.Pixels[i*mnist.ImageSize+i] = 255
-	}
+	d := trainingtest.Synthetic(20, 1)
 	cfg := training.DefaultConfig("resnet")
 	cfg.Epochs, cfg.LogEvery = 1, 1
-	b, _, err := backend.NewFrom(backend.Choice{Config: "go", Explicit: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := training.Train(b, cfg, d, d, training.Options{OutDir: run0}); err != nil {
+	if _, err := training.Train(backendtest.Get(t, "go"), cfg, d, d, training.Options{OutDir: run0}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "weights")

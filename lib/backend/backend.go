@@ -15,6 +15,7 @@ package backend
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,8 +101,14 @@ func Choose() Choice {
 	return choose(os.Getenv(EnvVar), Plugins(), HasNVIDIAGPU())
 }
 
-// ChooseFlag is a program's -backend flag: the backend it names when it is
-// set, else Choose's.
+// Flag declares a program's -backend flag on fs; ChooseFlag turns its value
+// into a Choice.
+func Flag(fs *flag.FlagSet) *string {
+	return fs.String("backend", "", "GoMLX backend: go, xla:cpu, xla:cuda (default: chosen automatically, see `make doctor`)")
+}
+
+// ChooseFlag is a program's -backend flag (Flag): the backend it names when
+// it is set, else Choose's.
 func ChooseFlag(flag string) Choice {
 	if flag != "" {
 		return Choice{Config: flag, Reason: "chosen with -backend", Explicit: true}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,7 +48,12 @@ func TestChoose(t *testing.T) {
 }
 
 func TestChooseFlag(t *testing.T) {
-	c := ChooseFlag("go")
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	value := Flag(fs)
+	if err := fs.Parse([]string{"-backend", "go"}); err != nil || *value != "go" {
+		t.Fatalf("-backend go: %q, %v", *value, err)
+	}
+	c := ChooseFlag(*value)
 	if c.Config != "go" || !c.Explicit || c.Reason != "chosen with -backend" {
 		t.Errorf("ChooseFlag(\"go\") = %+v, want the go backend, explicit, chosen with -backend", c)
 	}
@@ -240,10 +246,19 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-func TestNewFromGivesThePinnedCPUPluginItsFlags(t *testing.T) {
-	if _, ok := Plugins()["cpu"]; !ok {
+// cpuPlugin returns the path of the XLA CPU plugin, skipping t where none
+// is installed.
+func cpuPlugin(t *testing.T) string {
+	t.Helper()
+	path, ok := Plugins()["cpu"]
+	if !ok {
 		t.Skip("no XLA CPU plugin installed (`make setup`)")
 	}
+	return path
+}
+
+func TestNewFromGivesThePinnedCPUPluginItsFlags(t *testing.T) {
+	cpuPlugin(t)
 	t.Setenv(XLAFlagsEnv, "--xla_cpu_enable_fast_math=false")
 	b, c, err := NewFrom(Choice{Config: "xla:cpu", Reason: "test", Explicit: true})
 	if err != nil {
@@ -266,9 +281,7 @@ func TestNewFromGivesThePinnedCPUPluginItsFlags(t *testing.T) {
 }
 
 func TestNewFromCreatesTheCPUClientWithOneDevice(t *testing.T) {
-	if _, ok := Plugins()["cpu"]; !ok {
-		t.Skip("no XLA CPU plugin installed (`make setup`)")
-	}
+	cpuPlugin(t)
 	b, c, err := NewFrom(Choice{Config: "xla:cpu", Reason: "test", Explicit: true})
 	if err != nil {
 		t.Fatal(err)
@@ -295,10 +308,7 @@ func TestNewFromCreatesTheCPUClientWithOneDevice(t *testing.T) {
 // The CPU plugin gets one device and, for the pinned build, the oneDNN flags
 // in every form: by name, with options, and by path (the last two changed).
 func TestNewFromGivesEveryFormOfTheCPUPluginTheSame(t *testing.T) {
-	path, ok := Plugins()["cpu"]
-	if !ok {
-		t.Skip("no XLA CPU plugin installed (`make setup`)")
-	}
+	path := cpuPlugin(t)
 	for _, config := range []string{"xla:cpu", "xla:cpu,shared_buffers=false", "xla:" + path} {
 		t.Run(config, func(t *testing.T) {
 			t.Setenv(XLAFlagsEnv, "")

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/layout/layouttest"
 )
 
 // The GoNB whose page script gonb_patience.js works around (docs/gonb-widget-race.md):
@@ -67,7 +69,7 @@ func gonbWebsocketJS(t *testing.T) []byte {
 // TestGonbPinned fails when GoNB changes, in either go.mod or in its page script, saying
 // to re-check whether the workaround for its 500 ms wait is still needed and still works.
 func TestGonbPinned(t *testing.T) {
-	root := filepath.Join("..", "..") // go test runs in lib/charts
+	root := layouttest.Path(t)
 	for _, gomod := range []string{"go.mod", "tools/kernel/go.mod"} {
 		if v := gonbVersion(t, filepath.Join(root, gomod)); v != pinnedGonb {
 			t.Errorf("%s now has GoNB %s, and lib/charts/gonb_patience.js works around GoNB %s: %s", gomod, v, pinnedGonb, recheck)

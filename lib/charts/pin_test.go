@@ -2,12 +2,11 @@ package charts
 
 import (
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/learn-gomlx/advanced-cnn/lib/layout"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout/layouttest"
 )
 
 func TestEchartsPin(t *testing.T) {
@@ -33,11 +32,7 @@ func TestEchartsPin(t *testing.T) {
 
 // The Makefile reads the pin from echarts.pin, not from a copy of its own.
 func TestMakefileReadsThePin(t *testing.T) {
-	root, err := layout.FindRoot("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	mk, err := os.ReadFile(layouttest.Path(t, "Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,3 +39,16 @@ func Flags(name string, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	return fs
 }
+
+// Parse parses args with fs and refuses any argument left after the flags:
+// no command in cmd/ takes one. Its errors are fs's (flag.ErrHelp for -h)
+// or one that names the arguments left.
+func Parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: %s takes none", fs.Args(), fs.Name())
+	}
+	return nil
+}

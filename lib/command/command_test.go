@@ -4,8 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/learn-gomlx/advanced-cnn/lib/errtest"
 )
 
 func TestStatus(t *testing.T) {
@@ -40,5 +43,36 @@ func TestFlagsReturnErrors(t *testing.T) {
 	}
 	if err := fs.Parse([]string{"-n", "3"}); err != nil || *n != 3 {
 		t.Errorf("Parse(-n 3): n = %d, %v", *n, err)
+	}
+}
+
+// Parse gives the flags their values, and refuses a bad flag or anything
+// after the flags with an error that says what.
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		n     int
+		want  string
+		isErr error
+	}{
+		{args: nil, n: 1},
+		{args: []string{"-n", "3"}, n: 3},
+		{args: []string{"-n", "3", "extra", "more"}, want: `unexpected arguments ["extra" "more"]: demo takes none`},
+		{args: []string{"extra", "-n", "3"}, want: `unexpected arguments ["extra" "-n" "3"]`},
+		{args: []string{"-n", "x"}, want: "invalid value"},
+		{args: []string{"-h"}, want: "help requested", isErr: flag.ErrHelp},
+	} {
+		fs := Flags("demo", io.Discard)
+		n := fs.Int("n", 1, "a number")
+		err := Parse(fs, tc.args)
+		if !errtest.Want(t, err, tc.want) {
+			if tc.isErr != nil && !errors.Is(err, tc.isErr) {
+				t.Errorf("Parse(%q): error %v, want %v", tc.args, err, tc.isErr)
+			}
+			continue
+		}
+		if *n != tc.n {
+			t.Errorf("Parse(%q): n = %d, want %d", tc.args, *n, tc.n)
+		}
 	}
 }

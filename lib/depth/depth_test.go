@@ -13,6 +13,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout/layouttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 )
@@ -129,7 +130,7 @@ func TestExperimentValidate(t *testing.T) {
 // that a change to Full or Quick fails here until the reports are run again.
 func TestCommittedReports(t *testing.T) {
 	for name, e := range map[string]depth.Experiment{"full": depth.Full(), "quick": depth.Quick()} {
-		rep, err := depth.LoadReport(filepath.Join("..", "..", "plots", "depth", name+".json"))
+		rep, err := depth.LoadReport(layouttest.Path(t, "plots", "depth", name+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}

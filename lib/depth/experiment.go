@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -15,6 +14,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/steptime"
 )
 
 // Experiment is a set of runs: every kind of net at every depth, each
@@ -105,7 +105,7 @@ func (e Experiment) Run(backend compute.Backend, backendName string, trainSet, t
 	if testSet == nil {
 		return nil, errors.New("the experiment needs a test set")
 	}
-	start, cpu := time.Now(), processCPU()
+	start, cpu := time.Now(), steptime.ProcessCPU()
 	rep := &Report{Date: start.UTC().Format(time.RFC3339), Backend: backendName, Device: backend.Description(),
 		Experiment: e, TestImages: testSet.N}
 	for _, d := range e.Depths {
@@ -119,7 +119,7 @@ func (e Experiment) Run(backend compute.Backend, backendName string, trainSet, t
 		}
 	}
 	rep.Seconds = time.Since(start).Seconds()
-	rep.CPUSeconds = (processCPU() - cpu).Seconds()
+	rep.CPUSeconds = (steptime.ProcessCPU() - cpu).Seconds()
 	return rep, nil
 }
 
@@ -171,13 +171,4 @@ func LoadReport(path string) (*Report, error) {
 		return nil, fmt.Errorf("%s: %d results for %d depths and %d kinds", path, len(rep.Results), len(rep.Experiment.Depths), len(rep.Experiment.Kinds))
 	}
 	return &rep, nil
-}
-
-// processCPU returns the processor time (user and system) this process has used so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

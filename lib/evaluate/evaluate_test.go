@@ -14,6 +14,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/errtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
@@ -40,7 +41,7 @@ func TestTrainsTheGivenModelFunction(t *testing.T) {
 	trainSet, testSet := trainingtest.Synthetic(200, 1), trainingtest.Synthetic(70, 2)
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
 		store := model.NewStore()
-		h, err := training.Train(b, smallConfig("resnet", 1), trainSet, testSet, training.Options{Model: editedResidualNet, Store: store})
+		h, err := training.Train(b, trainingtest.SmallConfig("resnet", 1), trainSet, testSet, training.Options{Model: editedResidualNet, Store: store})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,10 +152,7 @@ func TestGradientNormsVanishInPlainNets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			store := model.NewStore()
-			if err := store.SetRNGStateFromSeed(1); err != nil {
-				t.Fatal(err)
-			}
+			store := modelstest.Store(t)
 			g, err := GradientNorms(b, store, spec.Build, data, 32)
 			if err != nil {
 				t.Fatal(err)
@@ -189,11 +187,4 @@ func TestGradientNormsBadInput(t *testing.T) {
 	if _, err := GradientNorms(b, model.NewStore(), nil, data, 2); err == nil {
 		t.Error("no model function: no error")
 	}
-}
-
-// smallConfig is the lesson's recipe shortened for tests.
-func smallConfig(model string, epochs int) training.Config {
-	cfg := training.DefaultConfig(model)
-	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = epochs, 2, 64
-	return cfg
 }

@@ -214,44 +214,27 @@ func compareOutputs(r Result, got, want *tensors.Tensor, what string) Result {
 	return r
 }
 
-// runModule builds fn on a fresh store, sets every variable from its shape,
-// and runs it on x. It returns the output and the number of trainable
-// parameters; a panic while building or running is returned as an error.
+// runModule builds fn with models.Forward, sets every trainable variable
+// from its shape, and runs it on x. It returns the output and the number of
+// trainable parameters; a panic while building or running is returned as an
+// error.
 func runModule(backend compute.Backend, fn func(*model.Scope, *Node) *Node, x *tensors.Tensor) (out *tensors.Tensor, params int, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%v", p)
+	_, out, err = models.Forward(backend, fn, x, func(store *model.Store) error {
+		for v := range store.IterVariables() {
+			if !v.Trainable {
+				continue
+			}
+			params += v.Shape().Size()
+			if err := v.SetValue(shapeValues(v.Shape())); err != nil {
+				return err
+			}
 		}
-	}()
-	store := model.NewStore()
-	if err := store.SetRNGStateFromSeed(1); err != nil {
-		return nil, 0, err
-	}
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node { return fn(scope, x) })
+		return nil
+	})
 	if err != nil {
 		return nil, 0, err
 	}
-	defer exec.Finalize()
-	if _, err := exec.Exec(x); err != nil { // creates the variables
-		return nil, 0, err
-	}
-	for v := range store.IterVariables() {
-		if !v.Trainable {
-			continue
-		}
-		params += v.Shape().Size()
-		if err := v.SetValue(shapeValues(v.Shape())); err != nil {
-			return nil, 0, err
-		}
-	}
-	outs, err := exec.Exec(x)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(outs) != 1 {
-		return nil, 0, fmt.Errorf("%d outputs, want 1", len(outs))
-	}
-	return outs[0], params, nil
+	return out, params, nil
 }
 
 // runGraph runs fn on the two inputs; a panic is returned as an error.

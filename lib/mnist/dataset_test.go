@@ -1,6 +1,7 @@
 package mnist
 
 import (
+	"flag"
 	"math"
 	"slices"
 	"strings"
@@ -163,6 +164,17 @@ func BenchmarkImagesInto(b *testing.B) {
 	for b.Loop() {
 		if err := d.ImagesInto(dst, idx); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The -data flag names data/ unless it is given.
+func TestDirFlag(t *testing.T) {
+	for args, want := range map[string]string{"": "data", "-data /mnist": "/mnist"} {
+		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+		dir := DirFlag(fs)
+		if err := fs.Parse(strings.Fields(args)); err != nil || *dir != want {
+			t.Errorf("%q: -data %q, %v; want %q", args, *dir, err, want)
 		}
 	}
 }

@@ -51,11 +51,11 @@ func Compare(backend compute.Backend, mine, ref Fn) error {
 		images[i] = float32(rng.NormFloat64())
 	}
 	x := tensors.FromFlatDataAndDimensions(images, batch, 1, 28, 28)
-	refStore, refOut, err := forward(backend, ref, x, nil)
+	refStore, refOut, err := Forward(backend, ref, x, nil)
 	if err != nil {
 		return fmt.Errorf("the library's net: %w", err)
 	}
-	_, myOut, err := forward(backend, mine, x, refStore)
+	_, myOut, err := Forward(backend, mine, x, sameWeights(refStore))
 	if err != nil {
 		return err
 	}
@@ -69,10 +69,12 @@ func Compare(backend compute.Backend, mine, ref Fn) error {
 	return nil
 }
 
-// forward runs fn on x and returns its store and output. With from, the
-// weights are first set to from's, by name, and a variable of either
-// missing in the other is an error.
-func forward(backend compute.Backend, fn Fn, x *tensors.Tensor, from *model.Store) (store *model.Store, out *tensors.Tensor, err error) {
+// Forward builds fn on a fresh store, its random initialisation seeded
+// with 1, and runs it on x. With set, it then hands set the store, which
+// holds the variables that first run created, to give them their values,
+// and runs fn again. It returns the store and the output of the last run; a
+// panic while building or running fn is returned as an error.
+func Forward(backend compute.Backend, fn Fn, x *tensors.Tensor, set func(*model.Store) error) (store *model.Store, out *tensors.Tensor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
@@ -91,7 +93,21 @@ func forward(backend compute.Backend, fn Fn, x *tensors.Tensor, from *model.Stor
 	if err != nil {
 		return nil, nil, err
 	}
-	if from != nil {
+	if set != nil {
+		if err := set(store); err != nil {
+			return nil, nil, err
+		}
+		if outs, err = exec.Exec(x); err != nil {
+			return nil, nil, err
+		}
+	}
+	return store, outs[0], nil
+}
+
+// sameWeights gives a store's trainable variables the values of from's of
+// the same names: a variable of either missing in the other is an error.
+func sameWeights(from *model.Store) func(store *model.Store) error {
+	return func(store *model.Store) error {
 		theirs := map[string]*model.Variable{}
 		for v := range from.IterVariables() {
 			if v.Trainable {
@@ -104,19 +120,16 @@ func forward(backend compute.Backend, fn Fn, x *tensors.Tensor, from *model.Stor
 			}
 			t, ok := theirs[v.Path()]
 			if !ok {
-				return nil, nil, fmt.Errorf("your net has a variable %s that the library's has not", v.Path())
+				return fmt.Errorf("your net has a variable %s that the library's has not", v.Path())
 			}
 			delete(theirs, v.Path())
 			if err := v.SetValue(t.MustValue()); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		for p := range theirs {
-			return nil, nil, fmt.Errorf("your net has no variable %s, which the library's has", p)
+			return fmt.Errorf("your net has no variable %s, which the library's has", p)
 		}
-		if outs, err = exec.Exec(x); err != nil {
-			return nil, nil, err
-		}
+		return nil
 	}
-	return store, outs[0], nil
 }

@@ -102,10 +102,7 @@ func TestDeepKindsDiffer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			store := model.NewStore()
-			if err := store.SetRNGStateFromSeed(1); err != nil {
-				t.Fatal(err)
-			}
+			store := modelstest.Store(t)
 			exec, err := model.NewExec(b, store, func(scope *model.Scope, x *Node) *Node { return build(scope, x) })
 			if err != nil {
 				t.Fatal(err)
@@ -146,10 +143,7 @@ func TestDeepKindsDiffer(t *testing.T) {
 			block        func(*model.Scope, *Node) *Node
 			wantNegative bool
 		}{{"ResidualBlock", models.ResidualBlock, false}, {"PreActBlock", models.PreActBlock, true}} {
-			store := model.NewStore()
-			if err := store.SetRNGStateFromSeed(1); err != nil {
-				t.Fatal(err)
-			}
+			store := modelstest.Store(t)
 			exec, err := model.NewExec(b, store, tc.block)
 			if err != nil {
 				t.Fatal(err)

@@ -4,10 +4,10 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 )
 
 func TestFirstInceptionBranches(t *testing.T) {
@@ -16,10 +16,7 @@ func TestFirstInceptionBranches(t *testing.T) {
 		image[i] = float32(i%28) / 28
 	}
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
-		store := model.NewStore()
-		if err := store.SetRNGStateFromSeed(1); err != nil {
-			t.Fatal(err)
-		}
+		store := modelstest.Store(t)
 		maps, err := models.FeatureMaps(b, store, models.FirstInceptionBranches, image)
 		if err != nil {
 			t.Fatal(err)

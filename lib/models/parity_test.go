@@ -27,7 +27,9 @@ import (
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/mnist/mnisttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/models/modelstest"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
@@ -169,12 +171,9 @@ func varPath(key string) string {
 // newStore returns a store holding PyTorch's initial weights.
 func newStore(t *testing.T, fx *fixture) *model.Store {
 	t.Helper()
-	store := model.NewStore()
-	// A seed, so that a variable the model creates itself (a name that does
+	// Seeded, so that a variable the model creates itself (a name that does
 	// not match PyTorch's) is at least reproducible; checkVariables reports it.
-	if err := store.SetRNGStateFromSeed(1); err != nil {
-		t.Fatal(err)
-	}
+	store := modelstest.Store(t)
 	for _, key := range fx.params {
 		a := fx.float(t, "initial/"+key)
 		value := tensors.FromFlatDataAndDimensions(slices.Clone(a.Floats), a.Shape...)
@@ -293,38 +292,43 @@ func (fx *fixture) batch(t *testing.T) (images, labels *tensors.Tensor) {
 
 var parityNets = []string{"inception", "resnet"}
 
+// eachFixture runs fn as a subtest for each of parityNets on each backend,
+// with the net's fixture.
+func eachFixture(t *testing.T, fn func(t *testing.T, b compute.Backend, name string, fx *fixture)) {
+	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
+		for _, name := range parityNets {
+			t.Run(name, func(t *testing.T) { fn(t, b, name, loadFixture(t, name)) })
+		}
+	})
+}
+
 // TestParityPyTorchLogits runs each net with PyTorch's initial weights on
 // PyTorch's batch and compares the logits.
 func TestParityPyTorchLogits(t *testing.T) {
-	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
-		for _, name := range parityNets {
-			t.Run(name, func(t *testing.T) {
-				fx := loadFixture(t, name)
-				spec, err := models.ByName(name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				store := newStore(t, fx)
-				exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-					return spec.Build(scope, x)
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				images, _ := fx.batch(t)
-				out, err := exec.Exec(images)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkVariables(t, fx, store)
-				want := fx.float(t, "logits")
-				if got := out[0].Shape().Dimensions; !slices.Equal(got, want.Shape) {
-					t.Fatalf("logits shape %v, PyTorch's %v", got, want.Shape)
-				}
-				d := expectClose(t, "logits", floats(t, "logits", out[0]), want, logitsTol)
-				t.Logf("%s on %s: logits max abs diff %.3g (tolerance %g)", name, b.Name(), d, logitsTol)
-			})
+	eachFixture(t, func(t *testing.T, b compute.Backend, name string, fx *fixture) {
+		spec, err := models.ByName(name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		store := newStore(t, fx)
+		exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+			return spec.Build(scope, x)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		images, _ := fx.batch(t)
+		out, err := exec.Exec(images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkVariables(t, fx, store)
+		want := fx.float(t, "logits")
+		if got := out[0].Shape().Dimensions; !slices.Equal(got, want.Shape) {
+			t.Fatalf("logits shape %v, PyTorch's %v", got, want.Shape)
+		}
+		d := expectClose(t, "logits", floats(t, "logits", out[0]), want, logitsTol)
+		t.Logf("%s on %s: logits max abs diff %.3g (tolerance %g)", name, b.Name(), d, logitsTol)
 	})
 }
 
@@ -332,79 +336,74 @@ func TestParityPyTorchLogits(t *testing.T) {
 // does (same trainer, loss and optimiser) from PyTorch's initial weights on
 // PyTorch's batch and compares the batch loss and every updated weight.
 func TestParityPyTorchTrainStep(t *testing.T) {
-	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
-		for _, name := range parityNets {
-			t.Run(name, func(t *testing.T) {
-				fx := loadFixture(t, name)
-				// The lesson's recipe, which the fixture must have been made with.
-				cfg := training.DefaultConfig(name)
-				if fx.LearningRate != cfg.LearningRate || fx.Momentum != cfg.Momentum {
-					t.Fatalf("fixture made with lr=%g momentum=%g, the lesson's recipe is lr=%g momentum=%g",
-						fx.LearningRate, fx.Momentum, cfg.LearningRate, cfg.Momentum)
-				}
-				store := newStore(t, fx)
-				trainer, err := training.NewTrainer(b, store, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				images, labels := fx.batch(t)
-				metrics, err := trainer.TrainStep(train.Batch{
-					Inputs: []*tensors.Tensor{images}, Labels: []*tensors.Tensor{labels}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkVariables(t, fx, store)
-
-				// The loss: the first metric is the batch's mean loss, before the update.
-				gotLoss := floats(t, "loss", metrics[0])
-				lossDiff := expectClose(t, "loss", gotLoss, fx.float(t, "loss"), lossTol)
-
-				var worstWeight, worstStep float64
-				var worstWeightName, worstStepName string
-				for _, key := range fx.params {
-					path := varPath(key)
-					v := store.GetVariable(path)
-					if v == nil {
-						t.Errorf("%s: no such variable after the step", path)
-						continue
-					}
-					value, err := v.Value()
-					if err != nil {
-						t.Fatalf("%s: %v", path, err)
-					}
-					got := floats(t, path, value)
-					initial, want := fx.float(t, "initial/"+key), fx.float(t, "updated/"+key)
-					if d := expectClose(t, path+" after one step", got, want, weightTol); d >= worstWeight {
-						worstWeight, worstWeightName = d, path
-					}
-					// The step itself, relative to the size of PyTorch's step,
-					// so a no-op, a wrong sign or a wrong learning rate fails
-					// even where the step is barely larger than weightTol.
-					gotStep, wantStep := make([]float32, len(got)), make([]float32, len(got))
-					var wantMax float64
-					for i := range got {
-						gotStep[i] = got[i] - initial.Floats[i]
-						wantStep[i] = want.Floats[i] - initial.Floats[i]
-						wantMax = max(wantMax, math.Abs(float64(wantStep[i])))
-					}
-					if wantMax == 0 {
-						t.Errorf("%s: PyTorch's step left it unchanged: the fixture can't test it", path)
-						continue
-					}
-					d, _ := diff(gotStep, wantStep)
-					if rel := d / wantMax; rel >= worstStep {
-						worstStep, worstStepName = rel, path
-					}
-					expectClose(t, fmt.Sprintf("%s step (updated − initial, PyTorch's largest |step| %.3g)", path, wantMax),
-						gotStep, array{Shape: want.Shape, Floats: wantStep}, max(stepRelTol*wantMax, stepAbsTol))
-				}
-				t.Logf("%s on %s: loss %.8f, PyTorch's %.8f, abs diff %.3g (tolerance %g); "+
-					"weights after one step: max abs diff %.3g in %s (tolerance %g); "+
-					"step: max diff relative to PyTorch's largest step %.3g in %s (tolerance %g, at least %g absolute)",
-					name, b.Name(), gotLoss[0], fx.Loss, lossDiff, lossTol,
-					worstWeight, worstWeightName, weightTol, worstStep, worstStepName, stepRelTol, stepAbsTol)
-			})
+	eachFixture(t, func(t *testing.T, b compute.Backend, name string, fx *fixture) {
+		// The lesson's recipe, which the fixture must have been made with.
+		cfg := training.DefaultConfig(name)
+		if fx.LearningRate != cfg.LearningRate || fx.Momentum != cfg.Momentum {
+			t.Fatalf("fixture made with lr=%g momentum=%g, the lesson's recipe is lr=%g momentum=%g",
+				fx.LearningRate, fx.Momentum, cfg.LearningRate, cfg.Momentum)
 		}
+		store := newStore(t, fx)
+		trainer, err := training.NewTrainer(b, store, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		images, labels := fx.batch(t)
+		metrics, err := trainer.TrainStep(train.Batch{
+			Inputs: []*tensors.Tensor{images}, Labels: []*tensors.Tensor{labels}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkVariables(t, fx, store)
+
+		// The loss: the first metric is the batch's mean loss, before the update.
+		gotLoss := floats(t, "loss", metrics[0])
+		lossDiff := expectClose(t, "loss", gotLoss, fx.float(t, "loss"), lossTol)
+
+		var worstWeight, worstStep float64
+		var worstWeightName, worstStepName string
+		for _, key := range fx.params {
+			path := varPath(key)
+			v := store.GetVariable(path)
+			if v == nil {
+				t.Errorf("%s: no such variable after the step", path)
+				continue
+			}
+			value, err := v.Value()
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			got := floats(t, path, value)
+			initial, want := fx.float(t, "initial/"+key), fx.float(t, "updated/"+key)
+			if d := expectClose(t, path+" after one step", got, want, weightTol); d >= worstWeight {
+				worstWeight, worstWeightName = d, path
+			}
+			// The step itself, relative to the size of PyTorch's step,
+			// so a no-op, a wrong sign or a wrong learning rate fails
+			// even where the step is barely larger than weightTol.
+			gotStep, wantStep := make([]float32, len(got)), make([]float32, len(got))
+			var wantMax float64
+			for i := range got {
+				gotStep[i] = got[i] - initial.Floats[i]
+				wantStep[i] = want.Floats[i] - initial.Floats[i]
+				wantMax = max(wantMax, math.Abs(float64(wantStep[i])))
+			}
+			if wantMax == 0 {
+				t.Errorf("%s: PyTorch's step left it unchanged: the fixture can't test it", path)
+				continue
+			}
+			d, _ := diff(gotStep, wantStep)
+			if rel := d / wantMax; rel >= worstStep {
+				worstStep, worstStepName = rel, path
+			}
+			expectClose(t, fmt.Sprintf("%s step (updated − initial, PyTorch's largest |step| %.3g)", path, wantMax),
+				gotStep, array{Shape: want.Shape, Floats: wantStep}, max(stepRelTol*wantMax, stepAbsTol))
+		}
+		t.Logf("%s on %s: loss %.8f, PyTorch's %.8f, abs diff %.3g (tolerance %g); "+
+			"weights after one step: max abs diff %.3g in %s (tolerance %g); "+
+			"step: max diff relative to PyTorch's largest step %.3g in %s (tolerance %g, at least %g absolute)",
+			name, b.Name(), gotLoss[0], fx.Loss, lossDiff, lossTol,
+			worstWeight, worstWeightName, weightTol, worstStep, worstStepName, stepRelTol, stepAbsTol)
 	})
 }
 
@@ -412,20 +411,7 @@ func TestParityPyTorchTrainStep(t *testing.T) {
 // gives for the first test images, so the Go programs feed the nets what
 // PyTorch's transforms feed them. It needs the MNIST files (`make setup`).
 func TestParityPyTorchInput(t *testing.T) {
-	dir := ""
-	for _, d := range []string{filepath.Join("..", "..", "data"), mnist.ModuleDataDir("")} {
-		if _, err := os.Stat(filepath.Join(d, "t10k-images-idx3-ubyte.gz")); err == nil {
-			dir = d
-			break
-		}
-	}
-	if dir == "" {
-		t.Skip("MNIST files not found in data/ or the GoMNIST module; run `make setup`")
-	}
-	ds, err := mnist.Load(dir, mnist.Test)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := mnisttest.Load(t, mnist.Test)
 	for _, name := range parityNets {
 		fx := loadFixture(t, name)
 		in := fx.float(t, "input")

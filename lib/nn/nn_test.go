@@ -23,21 +23,28 @@ func pattern(n int, phase float64) []float32 {
 	return v
 }
 
+// storeOf returns a store holding the variables vars, by path.
+func storeOf(t *testing.T, vars map[string]*tensors.Tensor) *model.Store {
+	t.Helper()
+	store := model.NewStore()
+	for path, value := range vars {
+		if _, err := store.CreateVariable(path, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store
+}
+
 // crossBackendGraph runs conv 3x3 (pad 1) -> max pool 2 -> avg pool 3 (pad 1)
 // on a fixed channels-first input with fixed weights and returns the
 // channels-first output, the loss sum(out²) and its gradients with respect to
 // the input and the conv weight. The layers compute channels-last in between.
 func crossBackendGraph(t *testing.T, b compute.Backend) map[string][]float32 {
 	t.Helper()
-	store := model.NewStore()
-	for path, value := range map[string]*tensors.Tensor{
+	store := storeOf(t, map[string]*tensors.Tensor{
 		"/conv/weight": tensors.FromFlatDataAndDimensions(pattern(4*3*3*3, 1), 4, 3, 3, 3),
 		"/conv/bias":   tensors.FromFlatDataAndDimensions(pattern(4, 2), 4),
-	} {
-		if _, err := store.CreateVariable(path, value); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *Node) []*Node {
 		y := nn.Conv2D(scope.In("conv"), nn.ToChannelsLast(x), 4, 3, 1)
 		y = nn.MaxPool2(scope.In("max"), y)
@@ -105,16 +112,11 @@ func TestCrossBackend(t *testing.T) {
 // layers see them channels-last.
 func TestLayersByHand(t *testing.T) {
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
-		store := model.NewStore()
 		// A 1x1 convolution from 2 channels to 1: out = 2·c0 − c1 + 0.5.
-		for path, value := range map[string]*tensors.Tensor{
+		store := storeOf(t, map[string]*tensors.Tensor{
 			"/c/weight": tensors.FromFlatDataAndDimensions([]float32{2, -1}, 1, 2, 1, 1),
 			"/c/bias":   tensors.FromFlatDataAndDimensions([]float32{0.5}, 1),
-		} {
-			if _, err := store.CreateVariable(path, value); err != nil {
-				t.Fatal(err)
-			}
-		}
+		})
 		exec, err := model.NewExec(b, store, func(scope *model.Scope, x, ones *Node) []*Node {
 			x, ones = nn.ToChannelsLast(x), nn.ToChannelsLast(ones)
 			return []*Node{

@@ -68,8 +68,8 @@ func (t *StepTimer) Time(steps int) (times []time.Duration, err error) {
 		}
 	}()
 	times = make([]time.Duration, 0, steps)
-	cpu0 := processCPU()
-	defer func() { t.CPU = processCPU() - cpu0 }()
+	cpu0 := ProcessCPU()
+	defer func() { t.CPU = ProcessCPU() - cpu0 }()
 	for len(times) < steps {
 		for batch, err := range t.data.Iter() {
 			if err != nil {
@@ -102,8 +102,9 @@ func RandomDataset(n int, seed uint64) *mnist.Dataset {
 	return d
 }
 
-// processCPU returns the processor time (user and system) this process has used so far.
-func processCPU() time.Duration {
+// ProcessCPU returns the processor time (user and system) this process has
+// used so far: 0 where the system can't say.
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -1,9 +1,11 @@
 package steptime
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
@@ -39,5 +41,17 @@ func TestNewStepTimerRefusesABadConfig(t *testing.T) {
 		if _, err := NewStepTimer(backendtest.Get(t, "go"), cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: NewStepTimer error %v, want one containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// ProcessCPU counts this process's processor time: busy work adds to it.
+func TestProcessCPU(t *testing.T) {
+	before := ProcessCPU()
+	x := 0.0
+	for start := time.Now(); time.Since(start) < 100*time.Millisecond; {
+		x += math.Sqrt(x + 1)
+	}
+	if after := ProcessCPU(); !(before > 0 && after > before) {
+		t.Errorf("ProcessCPU %v before 100 ms of work and %v after (x %g)", before, after, x)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/learn-gomlx/advanced-cnn/lib/bottleneck"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout/layouttest"
 	"github.com/learn-gomlx/advanced-cnn/lib/lessonlog"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
@@ -99,10 +100,7 @@ func lessonFacts(t *testing.T) []float64 {
 // TestNotebooks checks every figure in the markdown of notebooks/*.ipynb
 // and in notebooks/README.md, their glossary.
 func TestNotebooks(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := layouttest.Path(t)
 	lessonLog, err := lessonlog.Lesson()
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +132,7 @@ func TestNotebooks(t *testing.T) {
 // nbformat requires unique ids, and renames a repeated one when it runs the
 // notebook, so an edit that copies a cell shows here first.
 func TestNotebookCellIDs(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join("..", "..", "notebooks", "*.ipynb"))
+	paths, err := filepath.Glob(layouttest.Path(t, "notebooks", "*.ipynb"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("notebooks: %v, %v", paths, err)
 	}

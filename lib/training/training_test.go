@@ -1,9 +1,8 @@
-package training
+package training_test
 
 import (
 	"bytes"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,73 +14,23 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
+	"github.com/learn-gomlx/advanced-cnn/lib/command/commandtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
 	"github.com/learn-gomlx/advanced-cnn/lib/training/trainingtest"
 )
 
 // synthetic is trainingtest.Synthetic.
 var synthetic = trainingtest.Synthetic
 
-func smallConfig(model string, epochs int) Config {
-	cfg := DefaultConfig(model)
-	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = epochs, 2, 64
-	return cfg
-}
-
-func TestValidate(t *testing.T) {
-	tests := []struct {
-		name   string
-		change func(*Config)
-		want   string
-	}{
-		{"lesson's recipe", func(*Config) {}, ""},
-		{"unknown model", func(c *Config) { c.Model = "vgg" }, "unknown model"},
-		{"zero epochs", func(c *Config) { c.Epochs = 0 }, "epochs"},
-		{"negative batch", func(c *Config) { c.BatchSize = -1 }, "batch size"},
-		{"batch larger than MNIST", func(c *Config) { c.BatchSize = 60001 }, "batch size"},
-		{"zero eval batch", func(c *Config) { c.EvalBatchSize = 0 }, "evaluation batch"},
-		{"zero learning rate", func(c *Config) { c.LearningRate = 0 }, "learning rate"},
-		{"NaN learning rate", func(c *Config) { c.LearningRate = math.NaN() }, "learning rate"},
-		{"infinite learning rate", func(c *Config) { c.LearningRate = math.Inf(1) }, "learning rate"},
-		{"huge learning rate", func(c *Config) { c.LearningRate = 100 }, "learning rate"},
-		{"momentum 1", func(c *Config) { c.Momentum = 1 }, "momentum"},
-		{"negative momentum", func(c *Config) { c.Momentum = -0.1 }, "momentum"},
-		{"zero log interval", func(c *Config) { c.LogEvery = 0 }, "log interval"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := DefaultConfig("resnet")
-			tc.change(&cfg)
-			err := cfg.Validate()
-			if tc.want == "" && err != nil {
-				t.Fatalf("unexpected error %v", err)
-			}
-			if tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
-				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
-			}
-			// The one validation that also builds the net and the optimiser
-			// gives the same verdict, and builds both when it passes.
-			p, perr := cfg.parts()
-			if (perr == nil) != (err == nil) || (perr == nil && (p.spec.Build == nil || p.sgd == nil)) {
-				t.Errorf("parts() = %+v, %v; Validate %v", p, perr, err)
-			}
-			if tc.want != "" {
-				if _, err := NewTrainer(nil, nil, cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
-					t.Errorf("NewTrainer error %v, want one mentioning %q", err, tc.want)
-				}
-			}
-		})
-	}
-}
-
 func TestEpochOrder(t *testing.T) {
-	a, b := EpochOrder(1, 1, 100), EpochOrder(1, 1, 100)
+	a, b := training.EpochOrder(1, 1, 100), training.EpochOrder(1, 1, 100)
 	if !slices.Equal(a, b) {
 		t.Fatal("the same seed and epoch gave different orders")
 	}
-	if slices.Equal(a, EpochOrder(1, 2, 100)) || slices.Equal(a, EpochOrder(2, 1, 100)) {
+	if slices.Equal(a, training.EpochOrder(1, 2, 100)) || slices.Equal(a, training.EpochOrder(2, 1, 100)) {
 		t.Fatal("different epochs or seeds gave the same order")
 	}
 	sorted := slices.Clone(a)
@@ -94,7 +43,7 @@ func TestEpochOrder(t *testing.T) {
 }
 
 // comparable strips the wall times, which legitimately differ between runs.
-func comparable(h *History) ([]LogLine, []EpochResult) {
+func comparable(h *training.History) ([]training.LogLine, []training.EpochResult) {
 	epochs := slices.Clone(h.Epochs)
 	for i := range epochs {
 		epochs[i].TrainSeconds, epochs[i].EvalSeconds, epochs[i].MedianStepMs = 0, 0, 0
@@ -105,8 +54,8 @@ func comparable(h *History) ([]LogLine, []EpochResult) {
 func TestResumeGivesTheSameHistory(t *testing.T) {
 	trainSet, testSet := synthetic(200, 1), synthetic(70, 2)
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
-		cfg := smallConfig("resnet", 2)
-		whole, err := Train(b, cfg, trainSet, testSet, Options{OutDir: t.TempDir()})
+		cfg := trainingtest.SmallConfig("resnet", 2)
+		whole, err := training.Train(b, cfg, trainSet, testSet, training.Options{OutDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,8 +69,8 @@ func TestResumeGivesTheSameHistory(t *testing.T) {
 		// Kill the second run in the middle of epoch 2: the hook fails at its 3rd step.
 		dir := t.TempDir()
 		killed := errors.New("killed")
-		_, err = Train(b, cfg, trainSet, testSet, Options{OutDir: dir, Hooks: Hooks{
-			OnStep: func(p Progress) error {
+		_, err = training.Train(b, cfg, trainSet, testSet, training.Options{OutDir: dir, Hooks: training.Hooks{
+			OnStep: func(p training.Progress) error {
 				if p.Epoch == 2 && p.Step == 3 {
 					return killed
 				}
@@ -130,11 +79,11 @@ func TestResumeGivesTheSameHistory(t *testing.T) {
 		if !errors.Is(err, killed) {
 			t.Fatalf("interrupted run: error %v, want %v", err, killed)
 		}
-		ckpt, err := LoadCheckpoint(dir)
+		ckpt, err := training.LoadCheckpoint(dir)
 		if err != nil || ckpt.Epoch() != 1 {
 			t.Fatalf("after the interruption the checkpoint should hold epoch 1: %v, %v", ckpt, err)
 		}
-		resumed, err := Train(b, cfg, trainSet, testSet, Options{OutDir: dir, Resume: true})
+		resumed, err := training.Train(b, cfg, trainSet, testSet, training.Options{OutDir: dir, Resume: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +93,7 @@ func TestResumeGivesTheSameHistory(t *testing.T) {
 			t.Errorf("resumed history differs from the uninterrupted one:\n got %+v\n     %+v\nwant %+v\n     %+v",
 				gotLogs, gotEpochs, wantLogs, wantEpochs)
 		}
-		saved, err := LoadHistory(filepath.Join(dir, layout.HistoryFile))
+		saved, err := training.LoadHistory(filepath.Join(dir, layout.HistoryFile))
 		if err != nil || len(saved.Epochs) != 2 {
 			t.Errorf("history.json after resuming: %v epochs, %v", len(saved.Epochs), err)
 		}
@@ -155,39 +104,38 @@ func TestRefusesToLoseSavedWork(t *testing.T) {
 	trainSet, testSet := synthetic(70, 1), synthetic(20, 2)
 	b := backendtest.Get(t, "go")
 	dir := t.TempDir()
-	if _, err := Train(b, smallConfig("resnet", 1), trainSet, testSet, Options{OutDir: dir}); err != nil {
+	if _, err := training.Train(b, trainingtest.SmallConfig("resnet", 1), trainSet, testSet, training.Options{OutDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	before, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	before, err := os.ReadFile(filepath.Join(dir, training.CheckpointFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	notADir := filepath.Join(t.TempDir(), "file")
-	os.WriteFile(notADir, nil, 0o644)
+	notADir := commandtest.PlainFile(t)
 	corrupt := t.TempDir()
-	os.WriteFile(filepath.Join(corrupt, CheckpointFile), []byte("half a checkpoint"), 0o644)
+	os.WriteFile(filepath.Join(corrupt, training.CheckpointFile), []byte("half a checkpoint"), 0o644)
 
 	tests := []struct {
 		name string
-		cfg  Config
-		opts Options
+		cfg  training.Config
+		opts training.Options
 		want string
 	}{
-		{"existing checkpoint without -resume", smallConfig("resnet", 2), Options{OutDir: dir}, "pass -resume"},
-		{"checkpoint of the other model", smallConfig("inception", 2), Options{OutDir: dir, Resume: true}, `model "resnet"`},
-		{"different seed", func() Config { c := smallConfig("resnet", 2); c.Seed = 9; return c }(), Options{OutDir: dir, Resume: true}, "same settings"},
-		{"fewer epochs than done", smallConfig("resnet", 0), Options{OutDir: dir, Resume: true}, "epochs"},
-		{"-resume without checkpoint", smallConfig("resnet", 1), Options{OutDir: t.TempDir(), Resume: true}, "no checkpoint"},
-		{"damaged checkpoint", smallConfig("resnet", 1), Options{OutDir: corrupt, Resume: true}, "damaged"},
-		{"output folder is a file", smallConfig("resnet", 1), Options{OutDir: notADir}, "can't be created"},
+		{"existing checkpoint without -resume", trainingtest.SmallConfig("resnet", 2), training.Options{OutDir: dir}, "pass -resume"},
+		{"checkpoint of the other model", trainingtest.SmallConfig("inception", 2), training.Options{OutDir: dir, Resume: true}, `model "resnet"`},
+		{"different seed", func() training.Config { c := trainingtest.SmallConfig("resnet", 2); c.Seed = 9; return c }(), training.Options{OutDir: dir, Resume: true}, "same settings"},
+		{"fewer epochs than done", trainingtest.SmallConfig("resnet", 0), training.Options{OutDir: dir, Resume: true}, "epochs"},
+		{"-resume without checkpoint", trainingtest.SmallConfig("resnet", 1), training.Options{OutDir: t.TempDir(), Resume: true}, "no checkpoint"},
+		{"damaged checkpoint", trainingtest.SmallConfig("resnet", 1), training.Options{OutDir: corrupt, Resume: true}, "damaged"},
+		{"output folder is a file", trainingtest.SmallConfig("resnet", 1), training.Options{OutDir: notADir}, "can't be created"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Train(b, tc.cfg, trainSet, testSet, tc.opts)
+			_, err := training.Train(b, tc.cfg, trainSet, testSet, tc.opts)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
 			}
-			after, _ := os.ReadFile(filepath.Join(dir, CheckpointFile))
+			after, _ := os.ReadFile(filepath.Join(dir, training.CheckpointFile))
 			if !bytes.Equal(before, after) {
 				t.Fatal("the saved checkpoint was changed")
 			}
@@ -213,7 +161,7 @@ func TestMalformedDataIsAClearError(t *testing.T) {
 		{"label out of range", good, badLabel, "label 12 at index 3"},
 	}
 	for _, tc := range tests {
-		_, err := Train(b, smallConfig("resnet", 1), tc.train, tc.test, Options{})
+		_, err := training.Train(b, trainingtest.SmallConfig("resnet", 1), tc.train, tc.test, training.Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
 		}
@@ -230,7 +178,7 @@ func TestDivergenceStopsWithAClearError(t *testing.T) {
 		return spec.Build(scope, graph.MulScalar(x, 1e38)) // overflows to infinity in the first convolution
 	}
 	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
-		_, err := Train(b, smallConfig("resnet", 1), trainSet, testSet, Options{Model: blownUp})
+		_, err := training.Train(b, trainingtest.SmallConfig("resnet", 1), trainSet, testSet, training.Options{Model: blownUp})
 		if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "step 1") ||
 			!strings.Contains(err.Error(), "learning rate 0.01") {
 			t.Fatalf("error %v, want divergence at step 1 naming the learning rate", err)

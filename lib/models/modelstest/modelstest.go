@@ -1,11 +1,12 @@
 // Package modelstest builds the nets that the tests of the models package
-// and of the notebooks' figures inspect.
+// and of the notebooks' figures inspect, and the stores they build them on.
 package modelstest
 
 import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 )
@@ -23,4 +24,16 @@ func Summary(t testing.TB, b compute.Backend, name string) (models.Spec, models.
 		t.Fatalf("summarising %s: %v", name, err)
 	}
 	return spec, s
+}
+
+// Store returns a fresh store whose random initialisation is seeded with 1,
+// as models.Forward's is, so that a net built on it starts from the same
+// weights every time.
+func Store(t testing.TB) *model.Store {
+	t.Helper()
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(1); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }

@@ -1,5 +1,6 @@
-// Package trainingtest provides the small synthetic datasets the tests of
-// the training, evaluation, weights and depth packages train on.
+// Package trainingtest provides the small synthetic datasets that tests
+// train on (those of the training, evaluate, weights, depth and lesson
+// packages, and of cmd/train), and the shortened recipe they train with.
 package trainingtest
 
 import (
@@ -7,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/mnist"
+	"github.com/learn-gomlx/advanced-cnn/lib/training"
 )
 
 // Synthetic returns a small deterministic dataset: images whose mean
@@ -24,4 +26,12 @@ func Synthetic(n int, seed uint64) *mnist.Dataset {
 		}
 	}
 	return d
+}
+
+// SmallConfig is the lesson's recipe for model shortened for tests: epochs
+// epochs, a log line every 2 steps, evaluation in batches of 64.
+func SmallConfig(model string, epochs int) training.Config {
+	cfg := training.DefaultConfig(model)
+	cfg.Epochs, cfg.LogEvery, cfg.EvalBatchSize = epochs, 2, 64
+	return cfg
 }
