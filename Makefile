@@ -6,7 +6,7 @@
 #   make lab      set up, then open the notebooks in JupyterLab (as root, with --allow-root)
 #   make lab ADVCNN_QUICK=1   the same, with the notebooks training 1 epoch instead of 10
 #   make test     set up, then every test below in this order (what CI runs; docs/testing.md)
-#   make test-go          go vet, gofmt, go test ./lib/... ./cmd/...
+#   make test-go          go vet, gofmt, go test ./lib/... ./cmd/..., the loaders fuzzed (FUZZTIME=20s each)
 #   make test-notebooks   the notebooks executed headless (short trainings; not in make test: test-browser runs them)
 #   make test-browser     the notebooks in JupyterLab in chromium, and the browser test's self-check
 #   make test-clean       the notebooks are committed without outputs
@@ -65,6 +65,8 @@ lab: setup
 # stays for a machine without chromium.
 test: setup browser test-go test-browser test-clean
 
+# -fuzz takes one target of one package: one run each, for a bounded time.
+FUZZTIME ?= 20s
 test-go: setup
 	$(call step,"go vet")
 	go vet ./...
@@ -72,6 +74,9 @@ test-go: setup
 	@test -z "$$(gofmt -l lib cmd)" || { gofmt -l lib cmd; echo "run gofmt -w on the files above"; exit 1; }
 	$(call step,"go test ./lib/... ./cmd/...")
 	go test -count=1 ./lib/... ./cmd/...
+	$(call step,"fuzzing the weights and checkpoint loaders for $(FUZZTIME) each")
+	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./lib/weights
+	go test -run '^$$' -fuzz '^FuzzLoadCheckpoint$$' -fuzztime $(FUZZTIME) ./lib/training
 
 test-notebooks: setup
 	$(call step,"notebooks executed headless (short trainings)")
