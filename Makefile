@@ -147,12 +147,14 @@ $(BIN)/gopls: tools/gopls/go.mod tools/gopls/go.sum
 	cd tools/gopls && GOBIN=$(BIN) go install tool
 	@touch $@
 
-# JupyterLab and nbclient in a project-local virtual environment.
+# JupyterLab and nbclient in a project-local virtual environment, from the lock
+# notebooks/requirements.txt (compiled from notebooks/requirements.in; docs/setup.md):
+# every file's SHA-256 checked, so pip installs exactly the locked files or nothing.
 python: $(PIP_STAMP)
 $(PIP_STAMP): notebooks/requirements.txt
-	$(call step,"JupyterLab into $(VENV) (notebooks/requirements.txt)")
+	$(call step,"JupyterLab into $(VENV) (notebooks/requirements.txt and its hashes)")
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r notebooks/requirements.txt
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r notebooks/requirements.txt
 	@touch $@
 
 # The GoNB kernel, registered inside the virtual environment, where its JupyterLab looks.
