@@ -187,9 +187,10 @@ $(ECHARTS_JS):
 	tar -xzf $(dir $@)echarts-$(ECHARTS_VERSION).tgz -C $(dir $@) package/dist/echarts.min.js
 	mv $(dir $@)package/dist/echarts.min.js $@.tmp && rm -rf $(dir $@)package $(dir $@)echarts-$(ECHARTS_VERSION).tgz && mv $@.tmp $@
 
-# XLA's CPU PJRT plugin (go-xla's installer, or the pinned PyPI wheel offline):
-# skipped when the plugin file is where set-up puts it. (A plugin that go-xla
-# finds elsewhere is found by `go run ./cmd/setup xla`, which then does nothing.)
+# XLA's CPU PJRT plugin, the pinned PyPI wheel (ADVCNN_XLA_SOURCE=github: go-xla's
+# unverified installer; docs/backends.md): skipped when the plugin file is where set-up
+# puts it; every program verifies it before loading it. (A plugin that go-xla finds
+# elsewhere is verified by `go run ./cmd/setup xla`, which then installs nothing.)
 XLA_CPU_PLUGIN := $(HOME)/.local/lib/go-xla/pjrt_c_api_cpu_plugin.so
 xla: $(XLA_CPU_PLUGIN)
 $(XLA_CPU_PLUGIN):
