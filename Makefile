@@ -65,7 +65,8 @@ lab: setup
 # stays for a machine without chromium.
 test: setup browser test-go test-browser test-clean
 
-# -fuzz takes one target of one package: one run each, for a bounded time.
+# -fuzz takes one target of one package: one run each, for a bounded time. Minimising each
+# new input may take 60 s by default, the whole budget: 1 s leaves the time to fuzzing.
 FUZZTIME ?= 20s
 test-go: setup
 	$(call step,"go vet")
@@ -75,8 +76,8 @@ test-go: setup
 	$(call step,"go test ./lib/... ./cmd/...")
 	go test -count=1 ./lib/... ./cmd/...
 	$(call step,"fuzzing the weights and checkpoint loaders for $(FUZZTIME) each")
-	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./lib/weights
-	go test -run '^$$' -fuzz '^FuzzLoadCheckpoint$$' -fuzztime $(FUZZTIME) ./lib/training
+	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./lib/weights
+	go test -run '^$$' -fuzz '^FuzzLoadCheckpoint$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./lib/training
 
 test-notebooks: setup
 	$(call step,"notebooks executed headless (short trainings)")
