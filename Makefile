@@ -6,7 +6,7 @@
 #   make lab      set up, then open the notebooks in JupyterLab (as root, with --allow-root)
 #   make lab ADVCNN_QUICK=1   the same, with the notebooks training 1 epoch instead of 10
 #   make test     set up, then every test below in this order (what CI runs; docs/testing.md)
-#   make test-go          go vet, gofmt, go test ./lib/... ./cmd/...
+#   make test-go          go vet, gofmt, go test ./lib/... ./cmd/..., the loaders fuzzed (FUZZTIME=20s each)
 #   make test-notebooks   the notebooks executed headless (short trainings; not in make test: test-browser runs them)
 #   make test-browser     the notebooks in JupyterLab in chromium, and the browser test's self-check
 #   make test-clean       the notebooks are committed without outputs
@@ -65,6 +65,9 @@ lab: setup
 # stays for a machine without chromium.
 test: setup browser test-go test-browser test-clean
 
+# -fuzz takes one target of one package: one run each, for a bounded time. Minimising each
+# new input may take 60 s by default, the whole budget: 1 s leaves the time to fuzzing.
+FUZZTIME ?= 20s
 test-go: setup
 	$(call step,"go vet")
 	go vet ./...
@@ -72,6 +75,9 @@ test-go: setup
 	@test -z "$$(gofmt -l lib cmd)" || { gofmt -l lib cmd; echo "run gofmt -w on the files above"; exit 1; }
 	$(call step,"go test ./lib/... ./cmd/...")
 	go test -count=1 ./lib/... ./cmd/...
+	$(call step,"fuzzing the weights and checkpoint loaders for $(FUZZTIME) each")
+	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./lib/weights
+	go test -run '^$$' -fuzz '^FuzzLoadCheckpoint$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./lib/training
 
 test-notebooks: setup
 	$(call step,"notebooks executed headless (short trainings)")
@@ -142,12 +148,14 @@ $(BIN)/gopls: tools/gopls/go.mod tools/gopls/go.sum
 	cd tools/gopls && GOBIN=$(BIN) go install tool
 	@touch $@
 
-# JupyterLab and nbclient in a project-local virtual environment.
+# JupyterLab and nbclient in a project-local virtual environment, from the lock
+# notebooks/requirements.txt (compiled from notebooks/requirements.in; docs/setup.md):
+# every file's SHA-256 checked, so pip installs exactly the locked files or nothing.
 python: $(PIP_STAMP)
 $(PIP_STAMP): notebooks/requirements.txt
-	$(call step,"JupyterLab into $(VENV) (notebooks/requirements.txt)")
+	$(call step,"JupyterLab into $(VENV) (notebooks/requirements.txt and its hashes)")
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r notebooks/requirements.txt
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r notebooks/requirements.txt
 	@touch $@
 
 # The GoNB kernel, registered inside the virtual environment, where its JupyterLab looks.
@@ -180,9 +188,10 @@ $(ECHARTS_JS):
 	tar -xzf $(dir $@)echarts-$(ECHARTS_VERSION).tgz -C $(dir $@) package/dist/echarts.min.js
 	mv $(dir $@)package/dist/echarts.min.js $@.tmp && rm -rf $(dir $@)package $(dir $@)echarts-$(ECHARTS_VERSION).tgz && mv $@.tmp $@
 
-# XLA's CPU PJRT plugin (go-xla's installer, or the pinned PyPI wheel offline):
-# skipped when the plugin file is where set-up puts it. (A plugin that go-xla
-# finds elsewhere is found by `go run ./cmd/setup xla`, which then does nothing.)
+# XLA's CPU PJRT plugin, the pinned PyPI wheel (ADVCNN_XLA_SOURCE=github: go-xla's
+# unverified installer; docs/backends.md): skipped when the plugin file is where set-up
+# puts it; every program verifies it before loading it. (A plugin that go-xla finds
+# elsewhere is verified by `go run ./cmd/setup xla`, which then installs nothing.)
 XLA_CPU_PLUGIN := $(HOME)/.local/lib/go-xla/pjrt_c_api_cpu_plugin.so
 xla: $(XLA_CPU_PLUGIN)
 $(XLA_CPU_PLUGIN):

@@ -136,9 +136,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		r.line(status, "compute", choice.String(), fix)
 	}
-	if _, ok := backend.Plugins()["cpu"]; !ok {
-		r.line("FAIL", "XLA CPU plugin", "not found in ~/.local/lib/go-xla, /usr/local/lib/go-xla or PJRT_PLUGIN_LIBRARY_PATH", "make setup")
-	}
+	r.cpuPlugin(backend.Plugins())
 
 	// GPU.
 	if backend.HasNVIDIAGPU() {
@@ -160,6 +158,29 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "All set: `make lab` opens the notebooks, `make test` runs the tests.")
 	return nil
+}
+
+// cpuPlugin says whether the XLA CPU plugin programs would load is the
+// pinned build: its SHA-256 against backend.CPUWheel's, as programs check it.
+// found is the plugins go-xla finds (backend.Plugins).
+func (r *report) cpuPlugin(found map[string]string) {
+	p, ok := found["cpu"]
+	if !ok {
+		r.line("FAIL", "XLA CPU plugin", "not found in ~/.local/lib/go-xla, /usr/local/lib/go-xla or PJRT_PLUGIN_LIBRARY_PATH", "make setup")
+		return
+	}
+	check, err := backend.VerifyCPUPlugin(p)
+	switch {
+	case errors.Is(err, backend.ErrPluginNotPinned):
+		r.line("FAIL", "XLA CPU plugin", check.String()+": programs refuse to load it", "rm "+p+" && make setup")
+	case err != nil:
+		r.line("FAIL", "XLA CPU plugin", err.Error(), "make setup")
+	case !check.Pinned:
+		r.line("warn", "XLA CPU plugin", check.String()+"; loaded because "+backend.SourceEnvVar+"="+backend.SourceGitHub,
+			"unset "+backend.SourceEnvVar+", rm "+p+" && make setup, for the pinned build")
+	default:
+		r.line("ok", "XLA CPU plugin", check.String(), "")
+	}
 }
 
 // echarts checks the installed echarts library against its pin (lib/charts/echarts.pin).

@@ -2,9 +2,12 @@ package main
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/backend"
 	"github.com/learn-gomlx/advanced-cnn/lib/command/commandtest"
 )
 
@@ -48,5 +51,43 @@ func TestRunInAnEmptyFolder(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report does not say %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The CPU plugin's line says what was verified: a missing or swapped plugin
+// fails with the command that fixes it; with ADVCNN_XLA_SOURCE=github the
+// swapped one is a warning that calls it unverified.
+func TestCPUPluginLine(t *testing.T) {
+	swapped := filepath.Join(t.TempDir(), "pjrt_c_api_cpu_plugin.so")
+	if err := os.WriteFile(swapped, []byte("not the pinned build"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, source string
+		found        map[string]string
+		failed       bool
+		want         []string
+	}{
+		{"missing", "", nil, true, []string{"FAIL  XLA CPU plugin", "not found", "fix: make setup"}},
+		{"swapped", "", map[string]string{"cpu": swapped}, true,
+			[]string{"FAIL  XLA CPU plugin", swapped + " UNVERIFIED", "programs refuse to load it", "fix: rm " + swapped + " && make setup"}},
+		{"swapped, accepted", backend.SourceGitHub, map[string]string{"cpu": swapped}, false,
+			[]string{"warn  XLA CPU plugin", "UNVERIFIED", "loaded because " + backend.SourceEnvVar + "=github"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(backend.SourceEnvVar, tc.source)
+			var out strings.Builder
+			r := &report{w: &out}
+			r.cpuPlugin(tc.found)
+			if r.failed != tc.failed {
+				t.Errorf("failed = %v, want %v", r.failed, tc.failed)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("line %q does not say %q", out.String(), want)
+				}
+			}
+		})
 	}
 }

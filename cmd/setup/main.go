@@ -3,7 +3,7 @@
 // result is already in place and verified.
 //
 //	go run ./cmd/setup mnist [-data data] [-download]   # the four MNIST files, verified
-//	go run ./cmd/setup xla                              # XLA's CPU PJRT plugin
+//	go run ./cmd/setup xla [-source pypi|github]        # XLA's CPU PJRT plugin: the pinned PyPI wheel, or go-xla's installer (unverified)
 //	go run ./cmd/setup cuda                             # XLA's CUDA PJRT plugin, only with an NVIDIA GPU
 //	go run ./cmd/setup cuda -plugin cuda12|cuda13       # that CUDA plugin, with or without a GPU (images)
 package main
@@ -34,10 +34,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "mnist":
 		return setupMNIST(args, stdout, stderr)
 	case "xla":
-		if len(args) > 0 {
-			return fmt.Errorf("xla takes no arguments, got %q", args)
-		}
-		return withPluginDir(func(dir string) error { return backend.InstallCPUPlugin(stdout, dir, ".tools/wheels") })
+		return setupXLA(args, stdout, stderr)
 	case "cuda":
 		return setupCUDA(args, stdout, stderr)
 	default:
@@ -51,6 +48,27 @@ func withPluginDir(fn func(dir string) error) error {
 		return err
 	}
 	return fn(dir)
+}
+
+// setupXLA installs XLA's CPU plugin from the source -source names, by
+// default backend.SourceEnvVar's (the pinned PyPI wheel when unset).
+func setupXLA(args []string, stdout, stderr io.Writer) error {
+	fs := command.Flags("xla", stderr)
+	source := fs.String("source", "", fmt.Sprintf("%s (the pinned wheel, verified) or %s (go-xla's installer, unverified); default: $%s, else %s",
+		backend.SourcePyPI, backend.SourceGitHub, backend.SourceEnvVar, backend.SourcePyPI))
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("xla takes no arguments besides -source, got %q", fs.Args())
+	}
+	if *source == "" {
+		var err error
+		if *source, err = backend.PluginSource(); err != nil {
+			return err
+		}
+	}
+	return withPluginDir(func(dir string) error { return backend.InstallCPUPlugin(stdout, dir, ".tools/wheels", *source) })
 }
 
 // setupCUDA installs the CUDA plugin that fits the driver, when there is an

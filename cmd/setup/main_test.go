@@ -17,7 +17,9 @@ func TestRunRefusesBadArguments(t *testing.T) {
 		{"no step", nil, "usage: setup mnist|xla|cuda"},
 		{"unknown step", []string{"torch"}, `unknown step "torch"`},
 		{"unknown mnist flag", []string{"mnist", "-mirror", "x"}, "flag provided but not defined"},
-		{"xla with arguments", []string{"xla", "-force"}, "xla takes no arguments"},
+		{"unknown xla flag", []string{"xla", "-force"}, "flag provided but not defined"},
+		{"xla with arguments", []string{"xla", "now"}, "xla takes no arguments besides -source"},
+		{"unknown plugin source", []string{"xla", "-source", "conda"}, `unknown plugin source "conda"`},
 		{"unknown CUDA plugin", []string{"cuda", "-plugin", "cuda11"}, "cuda12"},
 	}
 	for _, tc := range tests {

@@ -46,6 +46,9 @@ type Choice struct {
 	// XLAFlags are the flags NewFrom added to XLA_FLAGS for this backend
 	// (CPUFlags, for the pinned CPU plugin), if any.
 	XLAFlags []string
+	// Check is what VerifyCPUPlugin found about the CPU plugin before
+	// NewFrom loaded it; nil for other backends.
+	Check *PluginCheck
 	// Explicit marks a configuration the user (or a test) asked for by name:
 	// if it fails to start, NewFrom returns the error instead of falling back.
 	Explicit bool
@@ -57,6 +60,13 @@ func (c Choice) String() string {
 	var details []string
 	if c.Plugin != "" {
 		details = append(details, "plugin "+c.Plugin)
+	}
+	if c.Check != nil {
+		if c.Check.Pinned {
+			details = append(details, "SHA-256 verified against the pin")
+		} else {
+			details = append(details, "UNVERIFIED: not the pinned build, accepted because "+SourceEnvVar+"="+SourceGitHub)
+		}
 	}
 	if c.PJRTVersion != "" {
 		details = append(details, "PJRT C API "+c.PJRTVersion)
@@ -157,6 +167,23 @@ func NewFrom(c Choice) (compute.Backend, Choice, error) {
 	if err != nil {
 		return nil, c, fmt.Errorf("backend %q can't start: %w", c.Config, err)
 	}
+	// The CPU plugin is verified before it is loaded, whether chosen or
+	// named, or when go-xla may pick it ("xla" without a plugin): a plugin
+	// that is not the pinned build is an error, never a fallback, since
+	// loading it runs its code.
+	if cfg.IsCPUPlugin() || cfg.IsXLA() && cfg.Plugin == "" {
+		// A plugin file that isn't there is left to go-xla, whose error
+		// NewFrom reports or falls back from, as for any plugin that fails.
+		if path := pluginPath(cfg); path != "" && fileExists(path) {
+			check, err := VerifyCPUPlugin(path)
+			if err != nil {
+				return nil, c, err
+			}
+			if cfg.IsCPUPlugin() {
+				c.Plugin, c.Check = path, &check
+			}
+		}
+	}
 	c.XLAFlags = applyCPUFlags(cfg)
 	b, devices, err := create(cfg)
 	if err == nil {
@@ -173,6 +200,25 @@ func NewFrom(c Choice) (compute.Backend, Choice, error) {
 		return nil, c, errors.Join(err, err2)
 	}
 	return b, fallback, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// pluginPath is the file of cfg's plugin: cfg.Plugin when it is a path,
+// else the one go-xla finds by that name, or "" when there is none (loading
+// it then fails with go-xla's own error).
+func pluginPath(cfg Config) string {
+	if filepath.IsAbs(cfg.Plugin) {
+		return cfg.Plugin
+	}
+	name := cfg.Plugin
+	if name == "" {
+		name = "cpu"
+	}
+	return Plugins()[name]
 }
 
 // CPUDevices is the device count XLA's CPU client is created with (the PJRT

@@ -31,11 +31,12 @@ type Wheel struct {
 	PJRTVersion string // PJRT C API version the plugin reports
 }
 
-// CPUWheel is the XLA CPU PJRT plugin that set-up takes from PyPI when go-xla's
-// own installer can't reach GitHub: of the PyPI wheels carrying XLA's CPU
-// plugin with a PJRT C API at or above go-xla v0.4.1's (0.104), the one built
-// from a named jaxlib release, and the smallest. See docs/backends.md, "The CPU
-// plugin".
+// CPUWheel is the XLA CPU PJRT plugin that set-up installs by default, from
+// PyPI: of the PyPI wheels carrying XLA's CPU plugin with a PJRT C API at or
+// above go-xla v0.4.1's (0.104), the one built from a named jaxlib release,
+// and the smallest. Its SHA256 is also what programs check the installed
+// plugin against before loading it (VerifyCPUPlugin). See docs/backends.md,
+// "The CPU plugin".
 var CPUWheel = Wheel{
 	Package:     "lammps-jax-pjrt-cpu",
 	Version:     "0.11.2",
@@ -60,34 +61,64 @@ func PluginDir() (string, error) {
 	return filepath.Join(lib, "go-xla"), nil
 }
 
-// InstallCPUPlugin makes sure an XLA CPU PJRT plugin is installed in dir,
-// printing what it does to w. It does nothing when go-xla already finds one.
-// Otherwise it tries go-xla's own installer (GitHub releases) and, when that
-// fails (offline, or GitHub unreachable), the pinned PyPI wheel CPUWheel,
-// downloaded with pip into cacheDir. The plugin appears in dir only once its
-// checksum is verified.
-func InstallCPUPlugin(w io.Writer, dir, cacheDir string) error {
-	if p, ok := Plugins()["cpu"]; ok {
-		fmt.Fprintf(w, "XLA CPU plugin: already installed at %s\n", p)
+// InstallCPUPlugin makes sure the XLA CPU PJRT plugin is installed in dir,
+// printing what it does to w, from source (PluginSource: SourcePyPI or
+// SourceGitHub). A plugin go-xla already finds is verified, not replaced: the
+// pinned build is kept, another is an error saying what to run (or, with
+// SourceGitHub, kept and called unverified). Otherwise SourcePyPI downloads
+// the pinned wheel CPUWheel with pip into cacheDir (pip checks the wheel's
+// SHA-256) and installs the plugin in dir only once its own SHA-256 is
+// verified; SourceGitHub runs go-xla's installer, which checks no checksum,
+// and says whether what it installed happens to be the pinned build.
+func InstallCPUPlugin(w io.Writer, dir, cacheDir, source string) error {
+	return installCPUPlugin(w, dir, cacheDir, source, Plugins(), goXLAInstall)
+}
+
+// goXLAInstall is go-xla's own CPU plugin installer (GitHub releases).
+func goXLAInstall(dir string) error { return installer.CPUAutoInstall(dir, true, installer.Quiet) }
+
+// installCPUPlugin is InstallCPUPlugin with the plugins found and go-xla's
+// installer given, for tests.
+func installCPUPlugin(w io.Writer, dir, cacheDir, source string, found map[string]string, goXLA func(dir string) error) error {
+	if source != SourcePyPI && source != SourceGitHub {
+		return fmt.Errorf("unknown plugin source %q: use %s (the pinned PyPI wheel) or %s (go-xla's installer, unverified)", source, SourcePyPI, SourceGitHub)
+	}
+	if p, ok := found["cpu"]; ok {
+		check, err := CheckPlugin(p, CPUWheel.SHA256)
+		if err != nil {
+			return err
+		}
+		if err := check.accept(source); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "XLA CPU plugin: already installed: %s\n", check)
 		return nil
 	}
-	fmt.Fprintf(w, "XLA CPU plugin: trying go-xla's installer (GitHub releases)...\n")
-	errGoXLA := installer.CPUAutoInstall(dir, true, installer.Quiet)
-	if errGoXLA == nil {
-		fmt.Fprintf(w, "XLA CPU plugin: installed by go-xla in %s\n", dir)
+	dst := filepath.Join(dir, "pjrt_c_api_cpu_plugin.so")
+	if source == SourceGitHub {
+		fmt.Fprintf(w, "XLA CPU plugin: %s=%s: go-xla's installer (GitHub releases), which checks no checksum...\n", SourceEnvVar, SourceGitHub)
+		if err := goXLA(dir); err != nil {
+			return fmt.Errorf("go-xla's installer failed (%s): unset %s to install the pinned plugin from PyPI", firstLine(err.Error()), SourceEnvVar)
+		}
+		check, err := CheckPlugin(dst, CPUWheel.SHA256)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "XLA CPU plugin: installed by go-xla: %s\n", check)
+		if !check.Pinned {
+			fmt.Fprintf(w, "  programs load it only while %s=%s is set\n", SourceEnvVar, SourceGitHub)
+		}
 		return nil
 	}
-	fmt.Fprintf(w, "XLA CPU plugin: go-xla's installer failed (%v);\n  taking %s==%s from PyPI instead\n",
-		firstLine(errGoXLA.Error()), CPUWheel.Package, CPUWheel.Version)
+	fmt.Fprintf(w, "XLA CPU plugin: %s==%s from PyPI (pinned, SHA-256 checked)\n", CPUWheel.Package, CPUWheel.Version)
 	wheel, err := DownloadWheel(cacheDir, CPUWheel)
 	if err != nil {
 		return err
 	}
-	dst := filepath.Join(dir, "pjrt_c_api_cpu_plugin.so")
 	if err := ExtractVerified(wheel, CPUWheel.Member, CPUWheel.SHA256, dst); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "XLA CPU plugin: installed %s (PJRT C API %s)\n", dst, CPUWheel.PJRTVersion)
+	fmt.Fprintf(w, "XLA CPU plugin: installed %s (PJRT C API %s), SHA-256 %s verified\n", dst, CPUWheel.PJRTVersion, CPUWheel.SHA256)
 	return nil
 }
 

@@ -25,6 +25,9 @@
 //
 // Numbers in code (fenced blocks and `spans`), in addresses (https://…), in
 // HTML comments and inside names (conv2, Inception-v3, d2l) are not figures.
+//
+// Its tests also hold the Python lock notebooks/requirements.txt to the pins
+// of notebooks/requirements.in (requirements_test.go).
 package textcheck
 
 import (

@@ -25,6 +25,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/atomicfile"
+	"github.com/learn-gomlx/advanced-cnn/lib/boundedfile"
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 	"github.com/learn-gomlx/advanced-cnn/lib/training"
@@ -153,71 +154,119 @@ func Export(c *training.Checkpoint, dir string) error {
 	return atomicfile.Write(filepath.Join(dir, layout.WeightsIndexFile), append(js, '\n'), 0o644)
 }
 
+// MaxBytes is the largest weights.bin Load accepts: 64 MiB, 16 million
+// float32 values. The lesson's nets have under 100,000 parameters
+// (models.ByName's Params), so anything larger is not this project's file,
+// and Load refuses it before reading or allocating it.
+const MaxBytes = 64 << 20
+
+// maxIndexBytes is the largest weights.json Load reads: a few hundred bytes
+// per tensor, and a net of the lesson has fewer than a hundred tensors.
+const maxIndexBytes = 1 << 20
+
 // Load reads the weights in dir and checks them against their index:
 // format, size, checksum, and that the tensors tile the file exactly. Its
 // errors say what is wrong and what to do; a missing index wraps ErrNoWeights.
+// Every size in the index is checked before anything is allocated from it:
+// no file, however crafted, makes Load allocate more than MaxBytes for the
+// weights or panic.
 func Load(dir string) (*Weights, error) {
 	idxPath, binPath := filepath.Join(dir, layout.WeightsIndexFile), filepath.Join(dir, layout.WeightsFile)
-	js, err := os.ReadFile(idxPath)
+	js, err := boundedfile.Read(idxPath, maxIndexBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w in %s (no %s)", ErrNoWeights, dir, layout.WeightsIndexFile)
+	}
+	if errors.Is(err, boundedfile.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: it is not an index of this project's weights; restore it with `git checkout -- %s`", err, idxPath)
 	}
 	if err != nil {
 		return nil, err
 	}
-	w := &Weights{values: map[string][]float32{}}
+	w := &Weights{}
 	if err := json.Unmarshal(js, &w.Index); err != nil {
 		return nil, fmt.Errorf("%s is damaged (%v): restore it with `git checkout -- %s`", idxPath, err, idxPath)
 	}
 	idx := &w.Index
 	if idx.Format != weightsFormat || idx.DType != "float32" || idx.ByteOrder != "little-endian" {
-		return nil, fmt.Errorf("%s is not an index of this project's weights (format %q, %s, %s; want %q, float32, little-endian)",
-			idxPath, idx.Format, idx.DType, idx.ByteOrder, weightsFormat)
+		return nil, fmt.Errorf("%s is not an index of this project's weights (format %q, %s, %s; want %q, float32, little-endian): restore it with `git checkout -- %s`",
+			idxPath, idx.Format, idx.DType, idx.ByteOrder, weightsFormat, idxPath)
 	}
-	bin, err := os.ReadFile(binPath)
+	counts, err := idx.layout()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w; restore it with `git checkout -- %s`", idxPath, err, idxPath)
+	}
+	bin, err := boundedfile.Read(binPath, int64(idx.Bytes))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s lists weights but %s is missing: restore it with `git checkout -- %s`", idxPath, binPath, binPath)
 	}
+	if errors.Is(err, boundedfile.ErrTooLarge) {
+		return nil, fmt.Errorf("%w, the size its index gives: the file is replaced; restore it with `git checkout -- %s`", err, binPath)
+	}
+	if err == nil && len(bin) != idx.Bytes {
+		return nil, fmt.Errorf("%s has %d bytes, not the %d its index says: the file is truncated or replaced; restore it with `git checkout -- %s`",
+			binPath, len(bin), idx.Bytes, binPath)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if len(bin) != idx.Bytes {
-		return nil, fmt.Errorf("%s has %d bytes, its index says %d: the file is truncated or replaced; restore it with `git checkout -- %s`",
-			binPath, len(bin), idx.Bytes, binPath)
 	}
 	if sum := sha256.Sum256(bin); hex.EncodeToString(sum[:]) != idx.SHA256 {
 		return nil, fmt.Errorf("%s is corrupt: its SHA-256 is %x, its index says %s; restore it with `git checkout -- %s`",
 			binPath, sum, idx.SHA256, binPath)
 	}
+	w.values = make(map[string][]float32, len(idx.Tensors))
+	for i, t := range idx.Tensors {
+		vals := make([]float32, counts[i])
+		for j := range vals {
+			vals[j] = math.Float32frombits(binary.LittleEndian.Uint32(bin[t.Offset+4*j:]))
+		}
+		w.values[t.Name] = vals
+	}
+	return w, nil
+}
+
+// layout checks, from the index alone, that its tensors tile Bytes bytes
+// exactly, one after the other, with Params values in all, and that Bytes
+// is at most MaxBytes. It returns each tensor's number of values. Every
+// product is checked against the bytes left before it is formed, so no shape
+// can overflow.
+func (idx *Index) layout() ([]int, error) {
+	if idx.Bytes <= 0 || idx.Bytes > MaxBytes || idx.Bytes%4 != 0 {
+		return nil, fmt.Errorf("the index says weights.bin has %d bytes; want a multiple of 4 between 4 and %d", idx.Bytes, MaxBytes)
+	}
+	if len(idx.Tensors) == 0 {
+		return nil, errors.New("the index lists no tensors")
+	}
+	counts := make([]int, len(idx.Tensors))
+	seen := make(map[string]bool, len(idx.Tensors))
 	next, params := 0, 0
-	for _, t := range idx.Tensors {
+	for i, t := range idx.Tensors {
+		if seen[t.Name] {
+			return nil, fmt.Errorf("tensor %s is listed twice", t.Name)
+		}
+		seen[t.Name] = true
+		if t.Offset != next {
+			return nil, fmt.Errorf("tensor %s starts at byte %d, not at byte %d where the previous one ends", t.Name, t.Offset, next)
+		}
+		left := (idx.Bytes - next) / 4 // values that still fit
 		n := 1
 		for _, d := range t.Shape {
 			if d < 1 {
-				return nil, fmt.Errorf("%s: tensor %s has an impossible shape %v", idxPath, t.Name, t.Shape)
+				return nil, fmt.Errorf("tensor %s has an impossible shape %v", t.Name, t.Shape)
+			}
+			if n > left/d {
+				return nil, fmt.Errorf("tensor %s of shape %v does not fit in the %d bytes left after byte %d", t.Name, t.Shape, 4*left, next)
 			}
 			n *= d
 		}
-		if t.Offset != next || t.Offset+4*n > len(bin) {
-			return nil, fmt.Errorf("%s: tensor %s at byte %d (%d values) does not follow the previous one at byte %d within %d bytes",
-				idxPath, t.Name, t.Offset, n, next, len(bin))
-		}
-		if _, dup := w.values[t.Name]; dup {
-			return nil, fmt.Errorf("%s lists tensor %s twice", idxPath, t.Name)
-		}
-		vals := make([]float32, n)
-		for i := range vals {
-			vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(bin[t.Offset+4*i:]))
-		}
-		w.values[t.Name] = vals
+		counts[i] = n
 		next += 4 * n
 		params += n
 	}
-	if next != len(bin) || params != idx.Params || len(idx.Tensors) == 0 {
-		return nil, fmt.Errorf("%s: its %d tensors hold %d values in %d bytes, the index says %d values in %d bytes",
-			idxPath, len(idx.Tensors), params, next, idx.Params, len(bin))
+	if next != idx.Bytes || params != idx.Params {
+		return nil, fmt.Errorf("its %d tensors hold %d values in %d bytes, the index says %d values in %d bytes",
+			len(idx.Tensors), params, next, idx.Params, idx.Bytes)
 	}
-	return w, nil
+	return counts, nil
 }
 
 // Store returns a new model store holding the weights, checked against the
