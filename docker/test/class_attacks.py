@@ -36,6 +36,17 @@ def say(*a):
     print(*a, flush=True)
 
 
+# The hub's proxy (configurable-http-proxy, on node) closes a keep-alive connection
+# after 5 s idle; the client must drop its own sooner, or a request can go out on a
+# connection the proxy is closing (aiohttp's default is 15 s).
+KEEPALIVE_SECONDS = 2
+
+
+def client_session(**kw):
+    """An aiohttp session for the class's URLs: its idle connections closed before the proxy's."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS), **kw)
+
+
 class Attacks:
     def __init__(self, hub, students, args, check, podman, container, kernel_tree):
         self.hub, self.students, self.args = hub, students, args
@@ -99,7 +110,7 @@ EOF
         roots = json.loads(next(l[6:] for l in out.splitlines() if l.startswith("ROOTS ")))
         # Which roots are served without a token: a file that is there, fetched anonymously.
         served, urls = {}, []
-        async with aiohttp.ClientSession() as anon:
+        async with client_session() as anon:
             async def get(url):
                 async with anon.get(self.hub.url + url, allow_redirects=False) as r:
                     return r.status, (await r.read())[:2000]
@@ -237,6 +248,8 @@ EOF
             ok = status in (401, 403, 404) or (status == 200 and set(names) <= {bob.name})
             refused_all &= ok
             seen.append(f"list users {status}" + (f" (sees only {names})" if status == 200 else ""))
+            # A refused upgrade reaches the client as the server's 403, or, through the
+            # proxy, as the connection closed without one: either way no websocket.
             try:
                 ws = await bob.http.ws_connect(self.hub.url.replace("http", "ws", 1) + f"/user/{alice.name}/api/kernels/{ka.id}/channels",
                                                headers={"Authorization": f"token {token}"})
@@ -246,18 +259,25 @@ EOF
             except aiohttp.WSServerHandshakeError as e:
                 seen.append(f"alice's kernel websocket {e.status}")
                 refused_all &= e.status in (401, 403, 404)
+            except aiohttp.ServerDisconnectedError:
+                seen.append("alice's kernel websocket closed without an upgrade")
             lines.append(f"{label}: " + ", ".join(seen))
         status, body = await alice.contents(private)
         intact = status == 200
         status, _ = await alice.api("GET", f"/user/{alice.name}/api/contents/bob-was-here.txt")
         intact &= status == 404
         running = await self.running(alice.name)
+        # The control: alice's own token opens the websocket that bob's could not.
+        ws = await alice.http.ws_connect(self.hub.url.replace("http", "ws", 1) + f"/user/{alice.name}/api/kernels/{ka.id}/channels",
+                                         headers=alice.auth)
+        await ws.close()
         await ka.ws.close()
         for l in lines:
             say("      " + l)
         self.attack(3, refused_all and intact and running,
                     "bob's API token and his container's JUPYTERHUB_API_TOKEN are refused for alice's server, tokens, "
-                    f"files and kernel, and for listing users; alice's server and files are as they were (running {running})")
+                    f"files and kernel, and for listing users (control: alice's token opens her kernel's websocket); "
+                    f"alice's server and files are as they were (running {running})")
 
     # --- 4. fork bomb ---------------------------------------------------------------------
     async def fork_bomb(self, alice, others):
@@ -381,15 +401,12 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
                     f"the hub's database takes a new token ({status_t}); alice's {notebook} intact ({intact})")
 
     # --- 7. restarting the hub ---------------------------------------------------------------
-    async def restart_hub(self, extra_env):
+    async def restart(self, extra_env=()):
+        """Stops the hub (SIGTERM, as systemd or a teacher does), then starts it again with
+        hub-start.sh and extra_env (VAR=value ...); returns which students' containers ran
+        on, the same ones, while it was down."""
         run = Path(self.args.run)
         ids = {s.name: self.inspect(s)["Id"] for s in self.students}
-        a = self.students[0]
-        ka = await a.kernel("before-the-restart.ipynb")
-        await ka.run('%%\nfmt.Println("before the restart")')
-        saved = "restart-" + uuid.uuid4().hex[:8]
-        await a.api("PUT", f"/user/{a.name}/api/contents/{saved}.txt", json={"type": "file", "format": "text", "content": saved})
-        await ka.ws.close()
         pid = int((run / "jupyterhub.pid").read_text())
         os.kill(pid, 15)
         for _ in range(60):
@@ -406,19 +423,25 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
             survived[s.name] = r.returncode == 0 and r.stdout.split() == [ids[s.name], "true"]
         say(f"      the hub stopped (pid {pid}); the students' containers still running: {survived}")
         subprocess.Popen(["setsid", str(run / "hub-start.sh"), *extra_env], stdin=subprocess.DEVNULL)
-        up = False
-        async with aiohttp.ClientSession() as anon:
+        async with client_session() as anon:
             for _ in range(90):
                 try:
                     async with anon.get(self.hub.url + "/hub/api/") as r:
                         if r.status == 200:
-                            up = True
-                            break
+                            return survived
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(1)
-        if not up:
-            raise RuntimeError("the hub did not come back within 90 s")
+        raise RuntimeError("the hub did not come back within 90 s")
+
+    async def restart_hub(self):
+        a = self.students[0]
+        ka = await a.kernel("before-the-restart.ipynb")
+        await ka.run('%%\nfmt.Println("before the restart")')
+        saved = "restart-" + uuid.uuid4().hex[:8]
+        await a.api("PUT", f"/user/{a.name}/api/contents/{saved}.txt", json={"type": "file", "format": "text", "content": saved})
+        await ka.ws.close()
+        survived = await self.restart()
         routes, sessions, tokens = {}, {}, {}
         for s in self.students:
             for _ in range(30):  # the hub re-adds the routes as it starts; give it a moment
@@ -445,36 +468,64 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
                     "kernels and files kept")
 
     # --- 8. the idle culler -----------------------------------------------------------------
-    async def culler(self, trainer, idle, timeout):
+    async def culler(self, trainer, idle, timeout, every):
+        """The hub restarted with the culler's short timeout: the idle student's server is
+        stopped once idle for the timeout, the trainer's, whose only activity is a training
+        cell that prints every 4 s, is not, for twice the timeout after the culler starts.
+        While it watches, the test sends nothing to either server (a request is activity)."""
         k = await trainer.kernel("training.ipynb")
-        seconds = timeout * 2 + 20
-        # A cell that works and prints as the lesson's training does (a loss line every few seconds).
-        cell = ('%%\nstart := time.Now()\nx := 0.0\nfor time.Since(start) < ' + str(seconds) + '*time.Second {\n'
+        log = f"culler-training-{uuid.uuid4().hex[:8]}"
+        # A cell that works and prints as the lesson's training does (a loss line every few
+        # seconds), until the test leaves a stop file; then it writes a file that says so.
+        cell = ('%%\nstart := time.Now()\nx := 0.0\n'
+                f'for time.Since(start) < 600*time.Second {{\n'
+                f'\tif _, err := os.Stat("{NOTEBOOK_DIR}/{log}.stop"); err == nil {{ break }}\n'
                 '\tfor i := 0; i < 2000000; i++ { x += float64(i%7) }\n\tfmt.Println("step", int(time.Since(start).Seconds()), "loss:", x)\n'
-                '\ttime.Sleep(4 * time.Second)\n}\nfmt.Println("trained")')
-        t0 = time.monotonic()
-        training = asyncio.ensure_future(k.run(cell, timeout=seconds + 240))
-        culled_at = None
-        while time.monotonic() - t0 < seconds + 120:
-            if culled_at is None:
-                status, user = await trainer.api("GET", f"/hub/api/users/{idle.name}", token=self.hub.service_token)
-                if status == 200 and not user.get("servers"):
-                    culled_at = time.monotonic() - t0
-            if training.done() and culled_at is not None:
-                break
-            await asyncio.sleep(2)
+                '\ttime.Sleep(4 * time.Second)\n}\n'
+                f'os.WriteFile("{NOTEBOOK_DIR}/{log}.done", []byte(fmt.Sprintf("trained for %.0f s", time.Since(start).Seconds())), 0o644)')
+        training = asyncio.ensure_future(k.execute(cell, timeout=700))
+        await asyncio.sleep(8)
+        # The idle student's last activity: one request, just before the restart.
+        await idle.api("GET", f"/user/{idle.name}/api/contents")
+        touched = time.monotonic()
+        # The restart drops the trainer's websocket with the proxy; his kernel trains on.
+        survived = await self.restart([f"ADVCNN_HUB_CULL_TIMEOUT={timeout}", f"ADVCNN_HUB_CULL_EVERY={every}"])
+        up = time.monotonic()
+        training.cancel()
         try:
-            text, _, st = await asyncio.wait_for(training, 60)
-        except Exception as e:  # noqa: BLE001
-            text, st = repr(e), "error"
+            await k.ws.close()
+        except Exception:  # noqa: BLE001 (the proxy that carried it is gone)
+            pass
+        culled_at, trainer_stopped_at = None, None
+        while time.monotonic() - up < 2 * timeout + 2 * every:
+            for s in (idle, trainer):
+                status, user = await trainer.api("GET", f"/hub/api/users/{s.name}", token=self.hub.service_token)
+                gone = status == 200 and not user.get("servers")
+                if gone and s is idle and culled_at is None:
+                    culled_at = time.monotonic() - touched
+                if gone and s is trainer and trainer_stopped_at is None:
+                    trainer_stopped_at = time.monotonic() - up
+            await asyncio.sleep(2)
         trainer_running = await self.running(trainer.name)
-        await k.ws.close()
-        say(f"      {idle.name}'s idle server " + (f"culled after {culled_at:.0f} s" if culled_at else "NOT culled")
-            + f"; {trainer.name}'s training cell ({seconds} s, printing every 4 s): {st}, "
-            + f"{'trained' if 'trained' in text else 'unfinished'}; his server running after it: {trainer_running}")
-        self.attack(8, culled_at is not None and st == "ok" and "trained" in text and trainer_running,
-                    f"the idle culler (timeout {timeout} s) stops {idle.name}'s idle server and not {trainer.name}'s, "
-                    f"training for {seconds} s")
+        done = None
+        if trainer_running:
+            await trainer.api("PUT", f"/user/{trainer.name}/api/contents/{log}.stop",
+                              json={"type": "file", "format": "text", "content": "stop"})
+            for _ in range(30):
+                status, body = await trainer.api("GET", f"/user/{trainer.name}/api/contents/{log}.done")
+                if status == 200:
+                    done = body.get("content")
+                    break
+                await asyncio.sleep(2)
+        say(f"      containers through the restart: {survived}; {idle.name}'s idle server "
+            + (f"culled {culled_at:.0f} s after her last request" if culled_at else "NOT culled")
+            + f"; {trainer.name}'s server, training: " + (f"STOPPED {trainer_stopped_at:.0f} s after the restart" if trainer_stopped_at
+                                                           else f"running {2 * timeout + 2 * every} s after the restart")
+            + f"; his training cell: {done or 'no end written'}")
+        self.attack(8, all(survived.values()) and culled_at is not None and culled_at >= timeout - 1 and trainer_stopped_at is None
+                    and trainer_running and bool(done),
+                    f"the idle culler (timeout {timeout} s) stops {idle.name}'s idle server ({culled_at or 0:.0f} s after her last "
+                    f"request) and not {trainer.name}'s, whose training cell printed for {2 * timeout + 2 * every} s after it started")
 
     # --- 9. passwords and logins --------------------------------------------------------------
     async def logins(self, alice, bob, lockout, lockout_password, lockout_seconds):
@@ -507,7 +558,7 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
                     f"plain-text one, are refused: {'; '.join(refusals)}")
 
         async def login(name, password):
-            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with client_session(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
                 async with http.get(self.hub.url + "/hub/login") as r:
                     m = re.search(r'name="_xsrf" value="([^"]+)"', await r.text())
                 t = time.monotonic()

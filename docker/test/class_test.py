@@ -56,13 +56,16 @@ sys.path.insert(0, str(REPO / "notebooks"))
 from run_notebooks import SHORT_ENV, coalesce_streams, notebook_problems  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from class_attacks import Attacks  # noqa: E402
+from class_attacks import Attacks, client_session  # noqa: E402
 
 NB01 = "01-one-by-one-convolution.ipynb"
 NOTEBOOKS = {"inception": "02-inception.ipynb", "residual": "03-residual-network.ipynb"}
 NOTEBOOK_DIR = "/home/jovyan/advanced-cnn/notebooks"
 CELL_TIMEOUT = 900
-CULL_TIMEOUT = 45  # the idle culler's timeout after the hub's restart (attack 8); activity is reported every 10 s
+# The idle culler's short settings, for attack 8 only (the hub restarts with them): its
+# timeout and its rounds' interval; the servers report activity every 10 s.
+CULL_TIMEOUT = 45
+CULL_EVERY = 5
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -171,7 +174,7 @@ class Student:
 
     def __init__(self, hub, name, password):
         self.hub, self.name, self.password = hub, name, password
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.http = client_session(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.token = None
 
     @property
@@ -431,7 +434,7 @@ async def test(hub, students, args, lockout):
           f"{b.name}'s token on {a.name}'s server (GET /user/{a.name}/api/contents/{private}) is refused: {status} {str(body)[:120]!r}")
     status, body = await b.api("GET", f"/user/{a.name}/api/kernels", token=b.token)
     check(status in (401, 403, 404), f"{b.name}'s token on {a.name}'s kernels (GET /user/{a.name}/api/kernels) is refused: {status}")
-    async with aiohttp.ClientSession() as anonymous:
+    async with client_session() as anonymous:
         async with anonymous.get(hub.url + f"/user/{a.name}/api/contents/{private}", allow_redirects=False) as r:
             check(r.status in (302, 401, 403), f"no token on {a.name}'s server is refused or sent to log in: {r.status}")
     look = (f"!echo '== id'; id; echo '== hostname'; hostname; echo '== ls'; ls {NOTEBOOK_DIR}; "
@@ -537,9 +540,8 @@ async def test(hub, students, args, lockout):
     await attacks.guarded(5, "a cell past the memory limit", attacks.memory(a, [b, c], NB01))
     await attacks.guarded(6, "a full disk", attacks.disk(a, b, c, NB01))
     await attacks.guarded(4, "a fork bomb", attacks.fork_bomb(a, [b, c]))
-    await attacks.guarded(7, "restarting the hub", attacks.restart_hub(
-        [f"ADVCNN_HUB_CULL_TIMEOUT={CULL_TIMEOUT}", "ADVCNN_HUB_CULL_EVERY=5"]))
-    await attacks.guarded(8, "the idle culler", attacks.culler(b, c, CULL_TIMEOUT))
+    await attacks.guarded(7, "restarting the hub", attacks.restart_hub())
+    await attacks.guarded(8, "the idle culler", attacks.culler(b, c, CULL_TIMEOUT, CULL_EVERY))
 
 
 # --- make class-bench ----------------------------------------------------------
