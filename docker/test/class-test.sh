@@ -65,15 +65,27 @@ service_pid=
 cleanup() {
 	set +e
 	# The hub stops its proxy and its services; the students' servers outlive
-	# it (cleanup_servers = False) and are removed here.
-	for pidfile in "$RUN/jupyterhub.pid" "$RUN/jupyterhub-proxy.pid"; do
-		[[ -f $pidfile ]] && kill -TERM "$(cat "$pidfile")" 2>/dev/null
-	done
-	for _ in $(seq 30); do
-		[[ -f $RUN/jupyterhub.pid ]] && kill -0 "$(cat "$RUN/jupyterhub.pid")" 2>/dev/null || break
-		sleep 1
-	done
-	[[ -f $RUN/jupyterhub.pid ]] && kill -KILL "$(cat "$RUN/jupyterhub.pid")" 2>/dev/null
+	# it (cleanup_servers = False) and are removed here. The hub is stopped
+	# first, alone (its proxy stopped under it, it would start another), then
+	# whatever it left in its process group (hub-start.sh runs it with setsid,
+	# so its pid is the group's): a proxy or an idle culler still running.
+	# Only processes of the hub's own are signalled, by pid, never a pid that
+	# the system has since given to something else.
+	local hub_pid= pid
+	[[ -f $RUN/jupyterhub.pid ]] && hub_pid=$(cat "$RUN/jupyterhub.pid")
+	if [[ -n $hub_pid ]] && grep -qa jupyterhub "/proc/$hub_pid/cmdline" 2>/dev/null && kill -TERM "$hub_pid"; then
+		for _ in $(seq 60); do
+			kill -0 "$hub_pid" 2>/dev/null || break
+			sleep 1
+		done
+	fi
+	if [[ -n $hub_pid ]]; then
+		for pid in $(pgrep -g "$hub_pid"); do
+			grep -qaE 'jupyterhub|configurable-http-proxy' "/proc/$pid/cmdline" 2>/dev/null && kill -KILL "$pid"
+		done
+	fi
+	pid=$(cat "$RUN/jupyterhub-proxy.pid" 2>/dev/null)
+	[[ -n $pid ]] && grep -qa configurable-http-proxy "/proc/$pid/cmdline" 2>/dev/null && kill -TERM "$pid"
 	for s in "${STUDENTS[@]}" "$LOCKOUT_STUDENT"; do
 		command podman rm --force --time 0 "advcnn-jupyter-$s" >/dev/null 2>&1
 		command podman volume rm --force "advcnn-class-$s" >/dev/null 2>&1
