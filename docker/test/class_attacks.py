@@ -42,6 +42,20 @@ def say(*a):
 KEEPALIVE_SECONDS = 2
 
 
+def exited(pid):
+    """Whether the process has exited; reaps it if this driver started it (a restarted hub is
+    this process's child, and stays a zombie, which signal 0 still finds, until reaped)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not this process's child
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def client_session(**kw):
     """An aiohttp session for the class's URLs: its idle connections closed before the proxy's."""
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS), **kw)
@@ -410,9 +424,7 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
         pid = int((run / "jupyterhub.pid").read_text())
         os.kill(pid, 15)
         for _ in range(60):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if exited(pid):
                 break
             await asyncio.sleep(1)
         else:
@@ -484,18 +496,18 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
                 '\ttime.Sleep(4 * time.Second)\n}\n'
                 f'os.WriteFile("{NOTEBOOK_DIR}/{log}.done", []byte(fmt.Sprintf("trained for %.0f s", time.Since(start).Seconds())), 0o644)')
         training = asyncio.ensure_future(k.execute(cell, timeout=700))
-        await asyncio.sleep(8)
-        # The idle student's last activity: one request, just before the restart.
-        await idle.api("GET", f"/user/{idle.name}/api/contents")
-        touched = time.monotonic()
-        # The restart drops the trainer's websocket with the proxy; his kernel trains on.
-        survived = await self.restart([f"ADVCNN_HUB_CULL_TIMEOUT={timeout}", f"ADVCNN_HUB_CULL_EVERY={every}"])
-        up = time.monotonic()
-        training.cancel()
         try:
+            await asyncio.sleep(8)
+            # The idle student's last activity: one request, just before the restart.
+            await idle.api("GET", f"/user/{idle.name}/api/contents")
+            touched = time.monotonic()
+            # The restart drops the trainer's websocket with the proxy; his kernel trains on.
+            survived = await self.restart([f"ADVCNN_HUB_CULL_TIMEOUT={timeout}", f"ADVCNN_HUB_CULL_EVERY={every}"])
+            up = time.monotonic()
+        finally:
+            training.cancel()
+            await asyncio.gather(training, return_exceptions=True)  # its websocket died with the proxy
             await k.ws.close()
-        except Exception:  # noqa: BLE001 (the proxy that carried it is gone)
-            pass
         culled_at, trainer_stopped_at = None, None
         while time.monotonic() - up < 2 * timeout + 2 * every:
             for s in (idle, trainer):
