@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
@@ -263,11 +264,15 @@ EOF
             refused_all &= ok
             seen.append(f"list users {status}" + (f" (sees only {names})" if status == 200 else ""))
             # A refused upgrade reaches the client as the server's 403, or, through the
-            # proxy, as the connection closed without one: either way no websocket.
+            # proxy, as the connection closed without one: either way no websocket. The
+            # proxy closes that connection after its 403, so the attempt gets a session of
+            # its own: in bob's, the connection went back to the pool and his next request
+            # failed on it (ServerDisconnectedError, the CI run of 4e6ffcd and 2026-12-02 03:20).
             try:
-                ws = await bob.http.ws_connect(self.hub.url.replace("http", "ws", 1) + f"/user/{alice.name}/api/kernels/{ka.id}/channels",
-                                               headers={"Authorization": f"token {token}"})
-                await ws.close()
+                async with client_session() as probe:
+                    ws = await probe.ws_connect(self.hub.url.replace("http", "ws", 1) + f"/user/{alice.name}/api/kernels/{ka.id}/channels",
+                                                headers={"Authorization": f"token {token}"})
+                    await ws.close()
                 refused_all = False
                 seen.append("alice's kernel websocket OPENED")
             except aiohttp.WSServerHandshakeError as e:
@@ -480,6 +485,20 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
                     "kernels and files kept")
 
     # --- 8. the idle culler -----------------------------------------------------------------
+    async def heard(self, since, students, timeout=60):
+        """Waits until the hub's last activity of each student's server is at least since."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            last = {}
+            for s in students:
+                _, user = await s.api("GET", f"/hub/api/users/{s.name}", token=self.hub.service_token)
+                stamp = ((user or {}).get("servers", {}).get("") or {}).get("last_activity")
+                last[s.name] = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+            if all(t and t >= since for t in last.values()):
+                return
+            await asyncio.sleep(2)
+        raise RuntimeError(f"the hub had not heard of activity since {since:%H:%M:%S} after {timeout} s: {last}")
+
     async def culler(self, trainer, idle, timeout, every):
         """The hub restarted with the culler's short timeout: the idle student's server is
         stopped once idle for the timeout, the trainer's, whose only activity is a training
@@ -495,12 +514,18 @@ df -k . | tail -1 | awk '{{print "DF", $2, $4}}'
                 '\tfor i := 0; i < 2000000; i++ { x += float64(i%7) }\n\tfmt.Println("step", int(time.Since(start).Seconds()), "loss:", x)\n'
                 '\ttime.Sleep(4 * time.Second)\n}\n'
                 f'os.WriteFile("{NOTEBOOK_DIR}/{log}.done", []byte(fmt.Sprintf("trained for %.0f s", time.Since(start).Seconds())), 0o644)')
-        training = asyncio.ensure_future(k.execute(cell, timeout=700))
+        printing = asyncio.Event()
+        training = asyncio.ensure_future(k.execute(cell, timeout=700, on_output=lambda t: printing.set() if "loss:" in t else None))
         try:
-            await asyncio.sleep(8)
+            await asyncio.wait_for(printing.wait(), 300)
             # The idle student's last activity: one request, just before the restart.
+            since = datetime.now(timezone.utc)
             await idle.api("GET", f"/user/{idle.name}/api/contents")
             touched = time.monotonic()
+            # The servers report their activity every 10 s, and not while the hub is down; the
+            # culler's first round runs as the hub starts, on what the hub last heard. So the
+            # hub stops only once it has heard of carol's request and bob's training.
+            await self.heard(since, (idle, trainer))
             # The restart drops the trainer's websocket with the proxy; his kernel trains on.
             survived = await self.restart([f"ADVCNN_HUB_CULL_TIMEOUT={timeout}", f"ADVCNN_HUB_CULL_EVERY={every}"])
             up = time.monotonic()
