@@ -128,7 +128,7 @@ gpu-check: setup
 	timeout 180 go run ./cmd/bench -backends $(GPU_BACKEND) -rounds 1 -epoch -paths
 
 # The container flags are shared with the browser test: tools/browser/chromium-flags.txt.
-CHROMIUM := chromium --headless $(shell sed 's/\#.*//' tools/browser/chromium-flags.txt) --hide-scrollbars \
+CHROMIUM = chromium --headless $(shell sed 's/\#.*//' tools/browser/chromium-flags.txt) --hide-scrollbars \
 	--window-size=960,720 --virtual-time-budget=3000
 plots: echarts chromium
 	go run ./cmd/plots -plots plots -out runs/plots
@@ -237,9 +237,9 @@ $(WARM_STAMP): go.mod go.sum $(shell find lib cmd -name '*.go' 2>/dev/null)
 
 FORCE:
 
-# The teaching image (docker/Dockerfile; docs/image.md).
+# The teaching image (docker/image/Dockerfile; docs/image.md).
 # - XLA_PLUGIN=cuda12|cuda13   the GPU variant, with that CUDA plugin
-# - BASE_IMAGE=...             another Go base image than golang:1.26-bookworm
+# - BASE_IMAGE=...             another Go base image than golang:1.26-bookworm; name it by digest (name@sha256:...)
 # - BUILD_CA=file              a CA bundle given to the build as a secret, never stored in the image
 # - IMAGE_BUILD_FLAGS=...      more flags for the engine's build
 XLA_PLUGIN        ?= cpu
@@ -251,31 +251,33 @@ comma             := ,
 ENGINE            ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
 image:
 	$(call step,"$(IMAGE) with $(ENGINE)")
+	@case "$(BASE_IMAGE)" in *@sha256:*|localhost/*) ;; *) echo "note: BASE_IMAGE=$(BASE_IMAGE) is a tag, so the build uses whatever it names today; name it by digest, BASE_IMAGE=golang:1.26.8-bookworm@sha256:... (docs/classroom.md, \"Supply chain\")";; esac
 	$(if $(filter docker,$(ENGINE)),DOCKER_BUILDKIT=1) $(ENGINE) build $(if $(filter podman,$(ENGINE)),--format docker) \
 		$(IMAGE_BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg XLA_PLUGIN=$(XLA_PLUGIN) \
-		$(if $(BUILD_CA),--secret id=ca$(comma)src=$(BUILD_CA)) -f docker/Dockerfile -t $(IMAGE) .
+		$(if $(BUILD_CA),--secret id=ca$(comma)src=$(BUILD_CA)) -f docker/image/Dockerfile -t $(IMAGE) .
 
 image-test:
-	docker/image-test.sh
+	docker/test/image-test.sh
 
-# A class on JupyterHub (docs/classroom.md; docker/class-test.sh).
+# A class on JupyterHub (docs/classroom.md; docker/test/class-test.sh).
 # The hub runs on the host from its own virtual environment
-# (docker/hub/requirements.txt), with its proxy pinned in docker/hub/package-lock.json.
+# (docker/hub/requirements.txt, every package checked against its hash), with its
+# proxy pinned in docker/hub/package-lock.json.
 HUB_VENV := .venv-hub
 HUB_DEPS := docker/hub/node_modules/.package-lock.json
 class-hub: $(HUB_VENV)/.installed $(HUB_DEPS)
 $(HUB_VENV)/.installed: docker/hub/requirements.txt
 	$(call step,"JupyterHub and DockerSpawner (docker/hub/requirements.txt) into $(HUB_VENV)")
 	test -x $(HUB_VENV)/bin/python || python3 -m venv $(HUB_VENV)
-	$(HUB_VENV)/bin/python -m pip install -q --disable-pip-version-check -r docker/hub/requirements.txt
+	$(HUB_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r docker/hub/requirements.txt
 	@touch $@
 $(HUB_DEPS): docker/hub/package.json docker/hub/package-lock.json
 	$(call step,"configurable-http-proxy (docker/hub/package-lock.json) into docker/hub/node_modules")
 	cd docker/hub && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 class-test: class-hub
-	docker/class-test.sh test
+	docker/test/class-test.sh test
 class-bench: class-hub
-	docker/class-test.sh bench
+	docker/test/class-test.sh bench
 	$(call step,"how many threads the XLA CPU plugin starts in a container: PJRT_NPROC and CPU limits")
-	docker/xla-threads.sh
+	docker/test/xla-threads.sh

@@ -107,7 +107,7 @@ def notebook_problems(cells, check_backend=True):
     """What went wrong in executed cells (nbformat's, or plain dicts of the same shape): a cell
     that wrote a compile error or a panic to stderr, an error output (with GoNB's compile errors
     quoted), and, when check_backend is true, no cell printing the backend line. The class test
-    (docker/hub/class_test.py) judges the notebooks it runs through JupyterHub with it too."""
+    (docker/test/class_test.py) judges the notebooks it runs through JupyterHub with it too."""
     problems = []
     saw_backend = False
     for i, cell in enumerate(cells):

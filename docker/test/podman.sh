@@ -1,4 +1,4 @@
-# Sourced by docker/image-test.sh and docker/class-test.sh: the one place that
+# Sourced by docker/test/image-test.sh, class-test.sh and xla-threads.sh: the one place that
 # installs podman and configures it for this kind of machine (as root, no
 # container registry reachable), and that builds the teaching image from
 # nothing. Both scripts share $IMAGE_TEST_DIR's storage, so the image and its
@@ -9,7 +9,9 @@
 #                   runc and cgroupfs (crun fails here on hybrid cgroups), ulimits
 #                   within the host's hard limits, and its own overlay storage
 #   build_image     the Debian and Go base images (made locally, no registry),
-#                   then `make image` of this checkout as $IMAGE
+#                   then `make image` of this checkout as $IMAGE, given the
+#                   host's CA bundle plus a dummy CA unique to this build as the
+#                   build secret (image-test.sh then checks that no layer holds it)
 #
 #   step, lap, fail the scripts' report: a step's title with the seconds since
 #                   the start, a lap's time kept in $timings, and a failure that exits
@@ -78,14 +80,24 @@ build_image() {
 		chmod -R u+w,a+rX "$W/golang-context/go"
 		chmod a+x "$W/golang-context/go/bin/"* "$W/golang-context/go/pkg/tool/"*/*
 		podman build --isolation chroot --network host --format docker --build-arg GOLANG_VERSION="$GO_VERSION" \
-			-f docker/golang-local.Dockerfile -t "$GO_BASE" "$W/golang-context"
+			-f docker/test/golang-local.Dockerfile -t "$GO_BASE" "$W/golang-context"
 		rm -rf "$W/golang-context"
 	fi
 	lap "Go base image"
 
+	# The build's CA bundle: the host's (HTTPS here goes through a proxy that
+	# re-signs certificates) and a dummy CA made for this build alone, whose
+	# subject image-test.sh looks for in every layer of the image. Each build's
+	# subject is kept in $W/build-ca-markers, as layers outlive their build.
+	local marker=advcnn-dummy-build-ca-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$marker" \
+		-keyout /dev/null -out "$W/dummy-ca.pem" 2>/dev/null || fail "openssl could not make the dummy CA"
+	cat "$HOST_CA" "$W/dummy-ca.pem" >"$W/build-ca.pem"
+	echo "$marker" >>"$W/build-ca-markers"
 	step "building $IMAGE on $GO_BASE"
-	make image ENGINE=podman IMAGE="$IMAGE" BASE_IMAGE="$GO_BASE" BUILD_CA="$HOST_CA" \
+	make image ENGINE=podman IMAGE="$IMAGE" BASE_IMAGE="$GO_BASE" BUILD_CA="$W/build-ca.pem" \
 		IMAGE_BUILD_FLAGS="--isolation chroot --network host"
+	rm -f "$W/build-ca.pem"
 	podman image exists "$IMAGE" || fail "make image built no $IMAGE"
 	lap "the lesson's image (make image)"
 }

@@ -4,7 +4,7 @@
     class_test.py test   --hub URL --passwords FILE --service-token TOKEN
     class_test.py bench  --hub URL --passwords FILE --service-token TOKEN --out plots/class
 
-docker/class-test.sh starts the hub (docker/hub/jupyterhub_config.py, one
+docker/test/class-test.sh starts the hub (docker/hub/jupyterhub_config.py, one
 container of the teaching image per student) and runs this; it is not meant to
 be run on its own. Everything goes through the hub's public URL, as a browser's
 requests would: the students log in with their passwords (the login form, with
@@ -25,7 +25,10 @@ ids and mounts) is read with podman, as root.
     container removed) and started again;
   - a kernel killed mid-training (kill -9 of the GoNB kernel and the cell's
     program, from the host) harms no one else: the hub answers, B and C run a
-    cell, A starts a new kernel and runs one.
+    cell, A starts a new kernel and runs one;
+  - the ten attacks of docker/test/class_attacks.py (issue 20): static files,
+    the network, tokens, a fork bomb, memory, a full disk, a hub restart, the
+    idle culler, passwords and logins, and each container's settings.
 
 `bench` measures what a student's kernel costs while it trains each net of the
 notebooks in quick mode (one epoch on all 60,000 images), alone and with one
@@ -52,10 +55,17 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "notebooks"))
 from run_notebooks import SHORT_ENV, coalesce_streams, notebook_problems  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from class_attacks import Attacks, client_session  # noqa: E402
+
 NB01 = "01-one-by-one-convolution.ipynb"
 NOTEBOOKS = {"inception": "02-inception.ipynb", "residual": "03-residual-network.ipynb"}
 NOTEBOOK_DIR = "/home/jovyan/advanced-cnn/notebooks"
 CELL_TIMEOUT = 900
+# The idle culler's short settings, for attack 8 only (the hub restarts with them): its
+# timeout and its rounds' interval; the servers report activity every 10 s.
+CULL_TIMEOUT = 45
+CULL_EVERY = 5
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -164,7 +174,7 @@ class Student:
 
     def __init__(self, hub, name, password):
         self.hub, self.name, self.password = hub, name, password
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.http = client_session(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.token = None
 
     @property
@@ -179,6 +189,17 @@ class Student:
             if c.key == "_xsrf":
                 return c.value
         return None
+
+    async def login_when_unlocked(self, timeout=60):
+        """Logs in, waiting out a lockout (attack 9's target) for at most timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return await self.login()
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(3)
 
     async def login(self):
         """Logs in through the hub's form, then makes an API token with that session."""
@@ -206,6 +227,10 @@ class Student:
                 return r.status, json.loads(body) if body else None
             except json.JSONDecodeError:
                 return r.status, body
+
+    async def spawn_request(self, token=None):
+        """Asks the hub to start the student's server; returns (status, body) without waiting."""
+        return await self.api("POST", f"/hub/api/users/{self.name}/server", token)
 
     async def spawn(self, token=None, timeout=240):
         """Starts the student's server (with their own token unless another is given) and waits until it is ready."""
@@ -237,6 +262,12 @@ class Student:
         if status != 201:
             raise RuntimeError(f"{self.name}: a new session on {path} answered {status}: {body}")
         kid = body["kernel"]["id"]
+        ws_url = self.url(f"/user/{self.name}/api/kernels/{kid}/channels").replace("http", "ws", 1)
+        ws = await self.http.ws_connect(ws_url, headers=self.auth, max_msg_size=0, heartbeat=None)
+        return Kernel(self, kid, ws)
+
+    async def reconnect(self, kid):
+        """A new websocket to one of the student's running kernels."""
         ws_url = self.url(f"/user/{self.name}/api/kernels/{kid}/channels").replace("http", "ws", 1)
         ws = await self.http.ws_connect(ws_url, headers=self.auth, max_msg_size=0, heartbeat=None)
         return Kernel(self, kid, ws)
@@ -350,11 +381,16 @@ def thread_names(pid):
 
 # --- make class-test ------------------------------------------------------------
 
-async def test(hub, students):
+async def test(hub, students, args, lockout):
     a, b, c = students
+    attacks = Attacks(hub, students, args, check, podman, container, kernel_tree)
+    # Attack 9 (passwords, wrong logins, the lockout of a fourth name) runs beside the class's start.
+    logins = asyncio.ensure_future(attacks.guarded(9, "passwords and logins", attacks.logins(
+        a, b, lockout.name, lockout.password, 45)))
     say(f"\n==> {len(students)} students log in at the same time ({', '.join(s.name for s in students)})")
     t0 = time.monotonic()
     if not await each_at_once(students, lambda s: s.login(), "{} logged in with their password and made a token with that session"):
+        await logins
         return
     say(f"      3 logins in {time.monotonic() - t0:.1f} s")
     status, body = await a.api("GET", "/hub/api/user", token=a.token)
@@ -363,6 +399,7 @@ async def test(hub, students):
     say("\n==> each starts their own server (DockerSpawner: a container of the teaching image)")
     t0 = time.monotonic()
     if not await each_at_once(students, lambda s: s.spawn(), "{}'s server is ready"):
+        await logins
         return
     say(f"      3 servers ready in {time.monotonic() - t0:.1f} s")
     info = {}
@@ -397,7 +434,7 @@ async def test(hub, students):
           f"{b.name}'s token on {a.name}'s server (GET /user/{a.name}/api/contents/{private}) is refused: {status} {str(body)[:120]!r}")
     status, body = await b.api("GET", f"/user/{a.name}/api/kernels", token=b.token)
     check(status in (401, 403, 404), f"{b.name}'s token on {a.name}'s kernels (GET /user/{a.name}/api/kernels) is refused: {status}")
-    async with aiohttp.ClientSession() as anonymous:
+    async with client_session() as anonymous:
         async with anonymous.get(hub.url + f"/user/{a.name}/api/contents/{private}", allow_redirects=False) as r:
             check(r.status in (302, 401, 403), f"no token on {a.name}'s server is refused or sent to log in: {r.status}")
     look = (f"!echo '== id'; id; echo '== hostname'; hostname; echo '== ls'; ls {NOTEBOOK_DIR}; "
@@ -417,10 +454,10 @@ async def test(hub, students):
     check(found[b.name] == "" and marker not in seen[b.name][0] + seen[b.name][1],
           f"{b.name}'s kernel cannot read {a.name}'s file, nor find it anywhere in its container ({found[b.name]!r})")
     ids = {info[s.name]["Id"] for s in students}
-    vols = [sorted(m.get("Name", "") for m in info[s.name]["Mounts"]) for s in students]
+    vols = [sorted(m.get("Name") or m.get("Source", "") for m in info[s.name]["Mounts"]) for s in students]
     check(len(ids) == 3, "each student has a container of their own: " + ", ".join(f"{s.name} {info[s.name]['Id'][:12]}" for s in students))
-    check(all(v == [f"advcnn-class-{s.name}"] for s, v in zip(students, vols)),
-          "each container mounts only its student's volume: " + ", ".join(f"{s.name} {v}" for s, v in zip(students, vols)))
+    check(all(v in ([f"advcnn-class-{s.name}"], [f"{args.run}/disks/{s.name}"]) for s, v in zip(students, vols)),
+          "each container mounts only its student's volume or disk: " + ", ".join(f"{s.name} {v}" for s, v in zip(students, vols)))
     pids = {s.name: int(podman("inspect", "--format", "{{.State.Pid}}", container(s))) for s in students}
     ns = {s.name: (os.readlink(f"/proc/{pids[s.name]}/ns/mnt"), os.readlink(f"/proc/{pids[s.name]}/ns/pid")) for s in students}
     check(len({v for v in ns.values()}) == 3, "each container has its own mount and pid namespaces: " + ", ".join(f"{k} {v[0]} {v[1]}" for k, v in ns.items()))
@@ -446,6 +483,13 @@ async def test(hub, students):
     executed = sum(1 for cell in (model or {}).get("content", {}).get("cells", []) if cell.get("outputs"))
     check(status == 200 and executed > 0, f"{a.name}'s executed {NB01} is still there, with the outputs of {executed} cells")
 
+    await logins
+    await lockout.login_when_unlocked()
+    await attacks.guarded(10, "each container's settings", attacks.settings(students, args.mem_limit, lockout))
+    await attacks.guarded(1, "a planted static file", attacks.static_files(b))
+    await attacks.guarded(2, "the network", attacks.network(a, b))
+    await attacks.guarded(3, "bob's tokens on alice's things", attacks.tokens(a, b, private))
+
     say(f"\n==> {a.name}'s kernel killed mid-training (kill -9 from the host); {b.name} and {c.name} go on")
     others = {s.name: await s.kernel("still-here.ipynb") for s in (b, c)}
     nb = nbformat.from_dict((await a.contents(NOTEBOOKS["residual"]))[1]["content"])
@@ -467,6 +511,7 @@ async def test(hub, students):
         return
     tree, table = kernel_tree(a)
     say("      the kernel's processes, training: " + ", ".join(f"{p} {table[p][1]}" for p in tree))
+    say("      tasks (processes and threads) in %s's container while training: %s of at most %s" % (a.name, *attacks.pids_current(a)))
     check(len(tree) >= 2, f"{a.name}'s kernel (gonb) and its training program are running")
     for p in tree:
         os.kill(p, signal.SIGKILL)
@@ -491,6 +536,12 @@ async def test(hub, students):
     check(st == "ok" and f"a new kernel for {a.name}" in text, f"{a.name} starts a new kernel and runs a cell: {text.strip()!r}")
     for k in [knew, ka, *others.values()]:
         await k.ws.close()
+
+    await attacks.guarded(5, "a cell past the memory limit", attacks.memory(a, [b, c], NB01))
+    await attacks.guarded(6, "a full disk", attacks.disk(a, b, c, NB01))
+    await attacks.guarded(4, "a fork bomb", attacks.fork_bomb(a, [b, c]))
+    await attacks.guarded(7, "restarting the hub", attacks.restart_hub())
+    await attacks.guarded(8, "the idle culler", attacks.culler(b, c, CULL_TIMEOUT, CULL_EVERY))
 
 
 # --- make class-bench ----------------------------------------------------------
@@ -647,31 +698,62 @@ async def bench(hub, students, out_dir):
 
 async def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["test", "bench", "short-env"])
+    ap.add_argument("mode", choices=["test", "bench"])
     ap.add_argument("--hub", required=True, help="the hub's public URL")
-    ap.add_argument("--passwords", required=True, help="JSON file: student name -> password")
+    ap.add_argument("--passwords", required=True, help="JSON file: student name -> password (plain, for the driver)")
     ap.add_argument("--service-token", required=True, help="the class-test service's API token")
     ap.add_argument("--out", default=str(REPO / "plots" / "class"), help="bench: folder for bench.json")
-    if sys.argv[1:] == ["short-env"]:  # the students' environment in the test: run_notebooks.py's short settings
-        print(json.dumps(SHORT_ENV))
+    ap.add_argument("--run", help="the run's folder (hub-start.sh, the hub's pid and state, the students' disks)")
+    ap.add_argument("--gateway", help="the class network's gateway (this host)")
+    ap.add_argument("--hub-api-port", type=int)
+    ap.add_argument("--proxy-api-port", type=int)
+    ap.add_argument("--network")
+    ap.add_argument("--subnet")
+    ap.add_argument("--image")
+    ap.add_argument("--mem-limit", default="2G")
+    ap.add_argument("--lockout-student", default="dave", help="a student with a password who is never spawned: attack 9's target")
+    if sys.argv[1:2] == ["short-env"]:  # the students' environment in the test: run_notebooks.py's short settings
+        # and activity reported every 10 s (JupyterHub's default is 300 s), for the idle culler's short timeouts
+        print(json.dumps({**SHORT_ENV, "JUPYTERHUB_ACTIVITY_INTERVAL": "10"}))
         return 0
+    if sys.argv[1:2] == ["passwords"]:  # passwords --run DIR [--plain] NAME...: this run's passwords
+        return make_passwords(sys.argv[2:])
     args = ap.parse_args()
     hub = Hub(args.hub, args.service_token)
     passwords = json.load(open(args.passwords))
-    students = [Student(hub, name, pw) for name, pw in passwords.items()]
+    students = [Student(hub, name, pw) for name, pw in passwords.items() if name != args.lockout_student]
+    lockout = Student(hub, args.lockout_student, passwords.get(args.lockout_student, ""))
     try:
         if args.mode == "test":
-            await test(hub, students)
+            await test(hub, students, args, lockout)
         else:
             await bench(hub, students, Path(args.out))
     finally:
-        for s in students:
+        for s in [*students, lockout]:
             await s.close()
     if args.mode == "test":
         if failures:
             say(f"\nFAIL: {len(failures)} check(s) failed: " + "; ".join(failures))
             return 1
         say("\nall class checks passed")
+    return 0
+
+
+def make_passwords(argv):
+    """Each student's password for this run: the driver's file holds them, the hub's their hashes
+    (docker/hub/class_passwords.py; with --plain, the plain text the hub read before issue 20)."""
+    import secrets
+    sys.path.insert(0, str(REPO / "docker" / "hub"))
+    import class_passwords
+    run = argv[argv.index("--run") + 1]
+    plain_for_hub = "--plain" in argv
+    names = [a for i, a in enumerate(argv) if not a.startswith("--") and argv[i - 1] != "--run"]
+    plain = {name: secrets.token_urlsafe(12) for name in names}
+    hashed = plain if plain_for_hub else {n: class_passwords.hash_password(p) for n, p in plain.items()}
+    for path, entries in ((f"{run}/test-passwords.json", plain), (f"{run}/passwords.json", hashed)):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(entries, f)
     return 0
 
 

@@ -12,17 +12,18 @@
 #   3. makes a Debian bookworm base image with debootstrap, from the machine's
 #      apt mirror, and a local golang:<go.mod's version>-bookworm from it and
 #      the Go toolchain module on the Go module proxy (no registry needed);
-#   4. builds the image with `make image`, passing the host's CA bundle as a
-#      build secret (HTTPS here goes through a proxy that re-signs
-#      certificates); the secret is never written into the image.
+#   4. builds the image with `make image`, passing the host's CA bundle and a
+#      dummy CA unique to the build as a build secret (HTTPS here goes through a
+#      proxy that re-signs certificates); the checks prove that no layer of the
+#      image holds it.
 # The folder $IMAGE_TEST_DIR (default /var/tmp/advanced-cnn-image-test) keeps
 # podman's storage, so a second run reuses the base images and build layers.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 MAX_BYTES=${MAX_BYTES:-2500000000}
-# shellcheck source=docker/podman.sh
-source docker/podman.sh
+# shellcheck source=docker/test/podman.sh
+source docker/test/podman.sh
 passed=()
 ok() { passed+=("ok    $*"); printf 'ok    %s\n' "$*"; }
 
@@ -68,6 +69,49 @@ code=$(curl --output /dev/null --write-out '%{http_code}' "http://$address/api/s
 code=$(curl --output /dev/null --write-out '%{http_code}' -H "Authorization: token $token" "http://$address/api/status")
 [[ $code == 200 ]] || fail "/api/status with the token answered $code, want 200"
 ok "token: /api/status answers 403 without it and 200 with it"
+# A wrong token, in the header as an API client sends it and in the URL as a
+# shared link carries it: the API refuses (403); JupyterLab's page is never
+# served, only the login page's redirect (JupyterHub's and jupyter_server's
+# pages send a browser to log in, and answer 403 to what is not a browser).
+wrong=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+seen=()
+for path in /api/status /api/contents /lab; do
+	for how in header url; do
+		if [[ $how == header ]]; then
+			out=$(curl --output /dev/null --write-out '%{http_code} %{redirect_url}' -H "Authorization: token $wrong" "http://$address$path")
+		else
+			out=$(curl --output /dev/null --write-out '%{http_code} %{redirect_url}' "http://$address$path?token=$wrong")
+		fi
+		code=${out%% *} location=${out#* }
+		if [[ $path == /api/* ]]; then
+			[[ $code == 403 ]] || fail "$path with a wrong token ($how) answered $code, want 403"
+		else
+			[[ $code == 403 || ($code == 302 && $location == */login?next=*) ]] \
+				|| fail "$path with a wrong token ($how) answered $code $location, want 403 or a redirect to the login page"
+		fi
+		seen+=("$path ($how) $code")
+	done
+done
+code=$(curl --output /dev/null --write-out '%{http_code}' -H "Authorization: token $token" "http://$address/lab")
+[[ $code == 200 ]] || fail "/lab with the right token answered $code, want 200"
+ok "a wrong token is refused: $(IFS=,; echo "${seen[*]}" | sed 's/,/, /g'); /lab with the right one 200"
+
+# The student's environment is root's: uid 1000 cannot plant a file among the
+# server's static files (JupyterHub's Security Overview: served without login
+# on the hub's domain), nor change a package; their notebooks and caches are theirs.
+probe=$(podman exec "$name" bash -c '
+	static=$(python -c "import jupyter_server, os; print(os.path.join(os.path.dirname(jupyter_server.__file__), \"static\"))")
+	for d in "$static" "$(python -c "import sys; print(sys.prefix)")/share/jupyter/lab/static" .venv/lib/python3.11/site-packages .tools/bin lib ~/.jupyter ~/.local/share/jupyter ~; do
+		if echo planted >"$d/planted.html" 2>/dev/null; then echo "WRITABLE $d"; rm -f "$d/planted.html"; fi
+	done
+	for d in notebooks "$(go env GOCACHE)" /tmp runs ~/.local/share/jupyter/runtime; do
+		if echo mine >"$d/mine.txt" 2>/dev/null; then rm -f "$d/mine.txt"; else echo "NOT-WRITABLE $d"; fi
+	done
+	echo "static: $static"')
+! grep -q 'WRITABLE' <<<"$probe" || { echo "$probe"; fail "uid 1000 can write where it must not, or cannot where it must"; }
+code=$(curl --output /dev/null --write-out '%{http_code}' "http://$address/static/planted.html")
+[[ $code == 404 ]] || fail "/static/planted.html answered $code, want 404"
+ok "uid 1000 cannot write jupyter_server's or JupyterLab's static files, .venv, .tools, lib/, ~/.jupyter, ~/.local/share/jupyter or ~, and writes notebooks/, GOCACHE, /tmp, runs/ and the runtime folder"
 
 read -r pid uid ppid < <(podman exec "$name" python3 -c '
 import os
@@ -97,6 +141,10 @@ podman stop --time 30 "$name" >/dev/null
 exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
 [[ $exit_code == 0 ]] || { podman logs "$name" | tail -20; fail "the container exited with $exit_code after podman stop, want 0"; }
 ok "podman stop: the server shut down cleanly (exit code 0)"
+logs=$(podman logs "$name" 2>&1)
+[[ -n $logs ]] || fail "the container's log is empty: nothing to search for the token"
+! grep -qF "$token" <<<"$logs" || fail "the token appears in the container's log"
+ok "the token never appears in the container's log ($(wc -l <<<"$logs") lines, from the start to the stop)"
 podman rm "$name" >/dev/null
 podman run --pull never --rm -v "$volume:/home/jovyan/advanced-cnn/notebooks" "$IMAGE" \
 	grep -q 'my own notes' notebooks/student-work.ipynb \
@@ -119,6 +167,26 @@ podman run --pull never --rm --network none "$IMAGE" bash -c '
 	|| fail "notebook 01 failed offline"
 ok "notebook 01 runs offline (--network none), short settings"
 lap "notebook 01 offline"
+
+step "what the image must not hold: the build's CA, CA or token settings, setuid files"
+# Every layer of the image, read where podman keeps it, for the subject of each
+# dummy CA any of its builds was given (build_image in docker/test/podman.sh).
+layers=$(podman image inspect --format '{{.GraphDriver.Data.UpperDir}}:{{.GraphDriver.Data.LowerDir}}' "$IMAGE" | tr ':' ' ')
+[[ -s $W/build-ca-markers ]] || fail "no build of $IMAGE recorded its dummy CA ($W/build-ca-markers): remove the image and run again"
+n=$(wc -w <<<"$layers")
+# shellcheck disable=SC2086
+if found=$(grep -rlF -f "$W/build-ca-markers" $layers 2>/dev/null | head -5) && [[ -n $found ]]; then
+	fail "a layer holds the build's dummy CA: $found"
+fi
+ok "no layer of the image ($n layers) holds the dummy CA given to its build ($(wc -l <"$W/build-ca-markers") build(s) recorded)"
+env_names=$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$IMAGE" | cut -d= -f1)
+bad=$(grep -E 'SSL|CERT|(^|_)CA(_|$)|CA_BUNDLE|TOKEN|PASSWORD|SECRET' <<<"$env_names" || true)
+[[ -z $bad ]] || fail "the image's environment sets $bad"
+ok "the image's environment sets no CA, certificate, token or password variable: $(tr '\n' ' ' <<<"$env_names")"
+setuid=$(podman run --pull never --rm --network none --user 0 "$IMAGE" find / -xdev -perm /6000 -type f 2>/dev/null)
+[[ -z $setuid ]] || fail "setuid or setgid files in the image: $(tr '\n' ' ' <<<"$setuid")"
+ok "no setuid or setgid file in the image (find / -xdev -perm /6000)"
+lap "what the image must not hold"
 
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 step "what the image holds"

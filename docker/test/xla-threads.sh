@@ -13,9 +13,9 @@
 # plugin's default device count. lib/backend creates the client with one
 # device (backend.CPUDevices), so the floor is 1 for the lesson's programs.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-# shellcheck source=docker/podman.sh
-source docker/podman.sh
+cd "$(dirname "$0")/../.."
+# shellcheck source=docker/test/podman.sh
+source docker/test/podman.sh
 podman_setup >/dev/null
 podman image exists "$IMAGE" || fail "$IMAGE is missing: run make image-test (or make class-test) first"
 STEPS=${XLA_THREADS_STEPS:-60}
