@@ -734,6 +734,7 @@ async def bench(hub, students, out_dir):
                    "cpu_cores_used": prog_cpu / prog_alive if prog_alive else None,
                    "container_peak_memory_mib": cg_peak / 2**20 if cg_peak else None,
                    "training_threads": threads, "thread_names": names,
+                   "gopls_ran": any(v[0] == "gopls" for v in sampler.cpu[s.name].values()),
                    "loadavg_before": load0, "loadavg_after": load1}
             runs.append(run)
             write()
