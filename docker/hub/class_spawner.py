@@ -25,6 +25,7 @@
 #   ADVCNN_HUB_STATE_DIR     where the students' disks live, beside the hub's database (/srv/advanced-cnn-hub)
 #   ADVCNN_HUB_XLA_THREADS   PJRT_NPROC in each server: the threads of XLA's CPU plugin (1)
 #   ADVCNN_HUB_STUDENT_ENV   more environment for the servers, as JSON (the test's short settings)
+#   ADVCNN_HUB_GOPLS         "on" gives each kernel gopls, for Tab completion and Shift+Tab help (off)
 #   ADVCNN_HUB_MAX_SERVERS   servers running at once, at most (30)
 #   ADVCNN_HUB_CULL_TIMEOUT  seconds without activity before a server is stopped (3600)
 #   ADVCNN_HUB_CULL_EVERY    seconds between the culler's rounds (600)
@@ -121,8 +122,14 @@ c.DockerSpawner.extra_host_config = {
 # (sched_getaffinity), whatever the container's CPU quota: PJRT_NPROC sets the
 # number instead: 1 is one intra-op thread per kernel, since the lesson's
 # programs create XLA's client with one device (docs/classroom.md).
+#
+# ADVCNN_GOPLS off: GoNB starts a gopls in every kernel, for Tab completion and
+# Shift+Tab help only, and it holds about 150-165 MiB for the kernel's life
+# (docs/memory.md): a fifth of a training student's container. Off, those two
+# keys do nothing in a cell; everything else works (docker/image/gopls.sh).
 c.DockerSpawner.environment = {
     "PJRT_NPROC": env("ADVCNN_HUB_XLA_THREADS", "1"),
+    "ADVCNN_GOPLS": env("ADVCNN_HUB_GOPLS", "off"),
     **json.loads(env("ADVCNN_HUB_STUDENT_ENV", "{}")),
 }
 

@@ -157,6 +157,14 @@ podman run --pull never --rm -v "$seed:/home/jovyan/advanced-cnn/notebooks" "$IM
 	|| fail "an empty folder bind-mounted over notebooks/ did not get the lesson's notebooks"
 rm -rf "$seed"
 ok "an empty folder bind-mounted over notebooks/ gets the lesson's notebooks at the first start"
+# gopls: the kernels' completion server by default; a class hub's ADVCNN_GOPLS=off
+# keeps it from starting (docker/image/gopls.sh).
+podman exec "$name" gopls version >/dev/null || fail "gopls does not run in the image"
+if out=$(podman exec -e ADVCNN_GOPLS=off "$name" gopls version 2>&1); then
+	fail "ADVCNN_GOPLS=off: gopls still ran ($out)"
+fi
+grep -q 'ADVCNN_GOPLS=off' <<<"$out" || fail "ADVCNN_GOPLS=off: gopls failed without saying why: $out"
+ok "gopls runs in the image, and ADVCNN_GOPLS=off (a class hub's default) turns it off with a sentence"
 lap "token, uid, doctor, volume checks"
 
 step "notebook 01 in a container with --network none, short settings"
