@@ -155,7 +155,7 @@ python: $(PIP_STAMP)
 $(PIP_STAMP): notebooks/requirements.txt
 	$(call step,"JupyterLab into $(VENV) (notebooks/requirements.txt and its hashes)")
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r notebooks/requirements.txt
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r notebooks/requirements.txt
 	@touch $@
 
 # The GoNB kernel, registered inside the virtual environment, where its JupyterLab looks.

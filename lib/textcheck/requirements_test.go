@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/learn-gomlx/advanced-cnn/lib/layout"
+	"github.com/learn-gomlx/advanced-cnn/lib/layout/layouttest"
 )
 
 var pinRE = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)==(\S+)$`)
@@ -116,5 +117,79 @@ func TestPythonLockMatchesItsPins(t *testing.T) {
 	}
 	if err := errors.Join(problems...); err != nil {
 		t.Errorf("%v\ncompile the lock again (docs/setup.md, \"Python's lock\")", err)
+	}
+}
+
+// slowAtImport are packages every Python lock of the project leaves out:
+// rfc3987-syntax compiles about 35 Lark grammars when it is imported, which
+// cost each JupyterLab, jupyterhub-singleuser and hub start about 3.5 s of
+// processor time here, for jsonschema's "iri" format check that no Jupyter
+// schema uses (jupyter-server/jupyter_server#1559; docs/setup.md, "Python's
+// lock"). The locks are compiled with --unsafe-package for each and installed
+// with pip --no-deps.
+var slowAtImport = []string{"rfc3987-syntax", "lark"}
+
+func TestPythonLocksLeaveOutTheSlowIRIChecker(t *testing.T) {
+	root, err := layout.FindRoot("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	locks, err := filepath.Glob(filepath.Join(root, "*", "requirements.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := filepath.Glob(filepath.Join(root, "docker", "*", "requirements.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	locks = append(locks, more...)
+	if len(locks) == 0 {
+		t.Fatal("no requirements.txt found below the repository")
+	}
+	for _, path := range locks {
+		text, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pins, err := lockPins(string(text))
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		for _, name := range slowAtImport {
+			if v, ok := pins[name]; ok {
+				rel, _ := filepath.Rel(root, path)
+				t.Errorf("%s pins %s==%s: compile it with --unsafe-package %s (docs/setup.md, \"Python's lock\")", rel, name, v, name)
+			}
+		}
+	}
+}
+
+// The image's lock (docker/image/requirements.txt) holds every package of the
+// notebooks' lock at the same version: the image installs its own lock, then
+// `make python` installs the notebooks' into the same .venv, which must find
+// each package already there (docker/image/requirements.in).
+func TestImageLockHoldsTheNotebooksLock(t *testing.T) {
+	read := func(rel string) map[string]string {
+		t.Helper()
+		text, err := os.ReadFile(layouttest.Path(t, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pins, err := lockPins(string(text))
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		return pins
+	}
+	notebooks, image := read("notebooks/requirements.txt"), read("docker/image/requirements.txt")
+	var problems []error
+	for name, v := range notebooks {
+		if image[name] != v {
+			problems = append(problems, fmt.Errorf("%s: the notebooks' lock has %s, the image's %q", name, v, image[name]))
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		t.Errorf("%v\ncompile docker/image/requirements.txt again from requirements.in (docs/classroom.md, \"Supply chain\")", err)
 	}
 }
