@@ -20,5 +20,8 @@ fi
 if [[ -n "${JUPYTERHUB_API_TOKEN:-}" ]]; then
 	exec jupyterhub-singleuser --ServerApp.root_dir="${notebooks}" "$@"
 fi
+# Without a hub, a request with a wrong token is refused (403), /lab as well as
+# the API, rather than sent to the login page (docker/image/advcnn_identity.py).
 exec jupyter lab --ServerApp.ip=0.0.0.0 --ServerApp.port="${JUPYTER_PORT:-8888}" \
-	--ServerApp.open_browser=False --ServerApp.root_dir="${notebooks}" "$@"
+	--ServerApp.open_browser=False --ServerApp.root_dir="${notebooks}" \
+	--ServerApp.identity_provider_class=advcnn_identity.WrongTokenRefused "$@"
