@@ -157,8 +157,8 @@ rm -rf "$seed"
 ok "an empty folder bind-mounted over notebooks/ gets the lesson's notebooks at the first start"
 # gopls: the kernels' completion server by default; a class hub's ADVCNN_GOPLS=off
 # keeps it from starting (docker/image/gopls.sh).
-podman exec "$name" gopls version >/dev/null || fail "gopls does not run in the image"
-if out=$(podman exec -e ADVCNN_GOPLS=off "$name" gopls version 2>&1); then
+podman run --pull never --rm --network none "$IMAGE" gopls version >/dev/null || fail "gopls does not run in the image"
+if out=$(podman run --pull never --rm --network none -e ADVCNN_GOPLS=off "$IMAGE" gopls version 2>&1); then
 	fail "ADVCNN_GOPLS=off: gopls still ran ($out)"
 fi
 grep -q 'ADVCNN_GOPLS=off' <<<"$out" || fail "ADVCNN_GOPLS=off: gopls failed without saying why: $out"
