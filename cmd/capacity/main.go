@@ -25,11 +25,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	training := fs.Float64("training", 0.5, "share of the active students training at the same moment")
 	headroom := fs.Float64("headroom", 0.3, "added to the measured peak for each student's memory limit (TLJH: 0.2 to 0.4)")
 	servers := fs.String("servers", "8/32,16/64,64/256", "servers as cores/GB, comma-separated")
-	if err := fs.Parse(args); err != nil {
+	if err := command.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	sv, err := parseServers(*servers)
 	if err != nil {

@@ -22,38 +22,21 @@ import (
 	"os"
 )
 
-// Bench is what `make class-bench` writes (docker/test/class_test.py, bench):
-// one run per student and training, and the first results of notebook 01.
+// Bench is the part of what `make class-bench` writes (docker/test/class_test.py,
+// bench) that the projection reads: one run per student and training.
 type Bench struct {
-	CPUs         int                     `json:"cpus"`
-	Date         string                  `json:"date"`
-	FirstResults map[string]FirstResults `json:"first_results"`
-	Runs         []Run                   `json:"runs"`
+	CPUs int    `json:"cpus"`
+	Date string `json:"date"`
+	Runs []Run  `json:"runs"`
 }
 
 // Run is one student's training of one net, with Concurrent students training at once.
 type Run struct {
 	Net                 string  `json:"net"`
 	Concurrent          int     `json:"concurrent"`
-	Student             string  `json:"student"`
 	PJRTNProc           string  `json:"pjrt_nproc"`
-	TrainSeconds        float64 `json:"train_seconds"`
-	MedianStepMs        float64 `json:"median_step_ms"`
-	KernelPeakRSSMiB    float64 `json:"kernel_peak_rss_mib"`
-	ProgramPeakRSSMiB   float64 `json:"program_peak_rss_mib"`
 	ContainerPeakMemMiB float64 `json:"container_peak_memory_mib"`
 	CPUCoresUsed        float64 `json:"cpu_cores_used"`
-}
-
-// FirstResults are the seconds a student waits after opening notebook 01 in a fresh container.
-type FirstResults struct {
-	Student            string    `json:"student"`
-	KernelSeconds      float64   `json:"kernel_seconds"`
-	FirstOutputSeconds float64   `json:"first_output_seconds"`
-	FirstChartSeconds  float64   `json:"first_chart_seconds"`
-	LoadAvg            []float64 `json:"loadavg"`
-	TrainedMeanwhile   *bool     `json:"trained_meanwhile,omitempty"`
-	TrainingBeside     string    `json:"training_beside,omitempty"`
 }
 
 // Read reads a bench.json.
