@@ -91,14 +91,7 @@ func TestPythonLockMatchesItsPins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lock, err := os.ReadFile(filepath.Join(root, "notebooks", "requirements.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pins, err := lockPins(string(lock))
-	if err != nil {
-		t.Fatalf("notebooks/requirements.txt: %v", err)
-	}
+	pins := readLock(t, filepath.Join(root, "notebooks", "requirements.txt"))
 	var problems []error
 	for _, line := range strings.Split(string(in), "\n") {
 		line, _, _ = strings.Cut(line, "#")
@@ -143,15 +136,7 @@ func TestPythonLocksLeaveOutTheSlowIRIChecker(t *testing.T) {
 		t.Fatal("no requirements.txt found below the repository")
 	}
 	for _, path := range locks {
-		text, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pins, err := lockPins(string(text))
-		if err != nil {
-			t.Errorf("%s: %v", path, err)
-			continue
-		}
+		pins := readLock(t, path)
 		for _, name := range slowAtImport {
 			if v, ok := pins[name]; ok {
 				rel, _ := filepath.Rel(root, path)
@@ -166,19 +151,8 @@ func TestPythonLocksLeaveOutTheSlowIRIChecker(t *testing.T) {
 // `make python` installs the notebooks' into the same .venv, which must find
 // each package already there (docker/image/requirements.in).
 func TestImageLockHoldsTheNotebooksLock(t *testing.T) {
-	read := func(rel string) map[string]string {
-		t.Helper()
-		text, err := os.ReadFile(layouttest.Path(t, filepath.FromSlash(rel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pins, err := lockPins(string(text))
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
-		return pins
-	}
-	notebooks, image := read("notebooks/requirements.txt"), read("docker/image/requirements.txt")
+	notebooks := readLock(t, layouttest.Path(t, "notebooks", "requirements.txt"))
+	image := readLock(t, layouttest.Path(t, "docker", "image", "requirements.txt"))
 	var problems []error
 	for name, v := range notebooks {
 		if image[name] != v {
@@ -188,4 +162,19 @@ func TestImageLockHoldsTheNotebooksLock(t *testing.T) {
 	if err := errors.Join(problems...); err != nil {
 		t.Errorf("%v\ncompile docker/image/requirements.txt again from requirements.in (docs/classroom.md, \"Supply chain\")", err)
 	}
+}
+
+// readLock reads the pip-compile lock at path with lockPins, failing the test
+// if it cannot be read or holds anything but hashed pins.
+func readLock(t *testing.T, path string) map[string]string {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins, err := lockPins(string(text))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return pins
 }
