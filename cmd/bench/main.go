@@ -227,7 +227,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	gflop := map[string]float64{}
 	for _, net := range o.nets {
 		spec, _ := models.ByName(net)
-		s, err := models.Summarize(backendsByName[o.backends[0]], spec.Build)
+		s, err := models.Summarize(spec.Build)
 		if err != nil {
 			return err
 		}

@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	spec, _ := models.ByName(cfg.Model)
 	if *summary {
-		s, err := models.Summarize(b, spec.Build)
+		s, err := models.Summarize(spec.Build)
 		if err != nil {
 			return err
 		}

@@ -165,6 +165,12 @@ grep -q 'ADVCNN_GOPLS=off' <<<"$out" || fail "ADVCNN_GOPLS=off: gopls failed wit
 ok "gopls runs in the image, and ADVCNN_GOPLS=off (a class hub's default) turns it off with a sentence"
 lap "token, uid, doctor, volume checks"
 
+step "a cell's tools in the image ask the network nothing, and link its program stripped"
+podman run --pull never --rm --network none -v "$PWD/docker/test/cell-offline.sh:/usr/local/bin/cell-offline.sh:ro" \
+	"$IMAGE" bash /usr/local/bin/cell-offline.sh || fail "a cell's goimports, go get or go build asked the network, or linked unstripped (above)"
+ok "a cell's goimports, go get and go build, with the kernelspec's environment, send no request (GOPROXY=off), and link with -s -w"
+lap "a cell offline"
+
 step "notebook 01 in a container with --network none, short settings"
 podman run --pull never --rm --network none "$IMAGE" bash -c '
 	if curl --silent --max-time 5 https://proxy.golang.org/ >/dev/null 2>&1; then echo "the network is reachable"; exit 1; fi

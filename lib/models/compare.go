@@ -22,11 +22,11 @@ func Compare(backend compute.Backend, mine, ref Fn) error {
 	if mine == nil || ref == nil {
 		return fmt.Errorf("compare: a model function is nil")
 	}
-	sm, err := Summarize(backend, mine)
+	sm, err := Summarize(mine)
 	if err != nil {
 		return fmt.Errorf("your net does not build: %w", err)
 	}
-	sr, err := Summarize(backend, ref)
+	sr, err := Summarize(ref)
 	if err != nil {
 		return fmt.Errorf("the library's net does not build: %w", err)
 	}

@@ -60,7 +60,7 @@ func TestCompare(t *testing.T) {
 // convolution: the lesson's layers and parameters, other logits.
 func TestInceptionReLU(t *testing.T) {
 	b := backendtest.Get(t, "go")
-	spec, s := modelstest.Summary(t, b, "inception-relu")
+	spec, s := modelstest.Summary(t, "inception-relu")
 	if s.TrainableParams != spec.Params || spec.Params != 97298 {
 		t.Errorf("%d trainable parameters (spec %d), want the lesson's 97,298", s.TrainableParams, spec.Params)
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -20,41 +19,39 @@ import (
 )
 
 func TestDeepNets(t *testing.T) {
-	backendtest.Each(t, func(t *testing.T, b compute.Backend) {
-		for _, depth := range []int{2, 6} {
-			mults := map[int64][]models.DeepKind{} // every kind of one depth has the same multiplications
-			for _, kind := range models.DeepKinds() {
-				name := fmt.Sprintf("%s-%d", kind, depth)
-				t.Run(name, func(t *testing.T) {
-					spec, s := modelstest.Summary(t, b, name)
-					if !slices.Equal(s.Output, []int{1, 10}) {
-						t.Errorf("output shape %v, want [1 10]", s.Output)
-					}
-					// stem 8·9+8, each layer 8·8·9+8, fc 8·7·7·10+10
-					want := 80 + depth*584 + 3930
-					if s.TrainableParams != want || spec.Params != want || models.DeepParams(depth) != want {
-						t.Errorf("%d trainable parameters (spec %d, DeepParams %d), want %d", s.TrainableParams, spec.Params, models.DeepParams(depth), want)
-					}
-					convs := 0
-					for _, l := range s.Table.Layers {
-						if l.Kind == "conv 3x3" {
-							convs++
-							if !slices.Equal(l.OutShape, []int{8, 28, 28}) && !slices.Equal(l.OutShape, []int{8, 14, 14}) {
-								t.Errorf("layer %s has output %v", l.Name, l.OutShape)
-							}
+	for _, depth := range []int{2, 6} {
+		mults := map[int64][]models.DeepKind{} // every kind of one depth has the same multiplications
+		for _, kind := range models.DeepKinds() {
+			name := fmt.Sprintf("%s-%d", kind, depth)
+			t.Run(name, func(t *testing.T) {
+				spec, s := modelstest.Summary(t, name)
+				if !slices.Equal(s.Output, []int{1, 10}) {
+					t.Errorf("output shape %v, want [1 10]", s.Output)
+				}
+				// stem 8·9+8, each layer 8·8·9+8, fc 8·7·7·10+10
+				want := 80 + depth*584 + 3930
+				if s.TrainableParams != want || spec.Params != want || models.DeepParams(depth) != want {
+					t.Errorf("%d trainable parameters (spec %d, DeepParams %d), want %d", s.TrainableParams, spec.Params, models.DeepParams(depth), want)
+				}
+				convs := 0
+				for _, l := range s.Table.Layers {
+					if l.Kind == "conv 3x3" {
+						convs++
+						if !slices.Equal(l.OutShape, []int{8, 28, 28}) && !slices.Equal(l.OutShape, []int{8, 14, 14}) {
+							t.Errorf("layer %s has output %v", l.Name, l.OutShape)
 						}
 					}
-					if convs != depth+1 {
-						t.Errorf("%d 3x3 convolutions, want the stem and %d", convs, depth)
-					}
-					mults[s.Table.TotalMults()] = append(mults[s.Table.TotalMults()], kind)
-				})
-			}
-			if len(mults) != 1 {
-				t.Errorf("depth %d: the kinds' multiplications differ: %v", depth, mults)
-			}
+				}
+				if convs != depth+1 {
+					t.Errorf("%d 3x3 convolutions, want the stem and %d", convs, depth)
+				}
+				mults[s.Table.TotalMults()] = append(mults[s.Table.TotalMults()], kind)
+			})
 		}
-	})
+		if len(mults) != 1 {
+			t.Errorf("depth %d: the kinds' multiplications differ: %v", depth, mults)
+		}
+	}
 }
 
 func TestDeepNetNames(t *testing.T) {

@@ -3,7 +3,6 @@ package models_test
 import (
 	"fmt"
 
-	"github.com/learn-gomlx/advanced-cnn/lib/backend"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 )
@@ -11,18 +10,12 @@ import (
 // Summarize builds a net once, for one image, and says what it costs: its
 // trainable parameters, its logits' shape and its per-layer cost table.
 func ExampleSummarize() {
-	b, _, err := backend.NewFrom(backend.Choice{Config: "go", Explicit: true})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer b.Finalize()
 	spec, err := models.ByName("inception")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	s, err := models.Summarize(b, spec.Build)
+	s, err := models.Summarize(spec.Build)
 	if err != nil {
 		fmt.Println(err)
 		return

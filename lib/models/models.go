@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -198,8 +198,17 @@ type Summary struct {
 	Output []int
 }
 
-// Summarize builds fn on backend for a batch of one image and returns its summary.
-func Summarize(backend compute.Backend, fn Fn) (s Summary, err error) {
+// Summarize builds fn for a batch of one image and returns its summary. It
+// builds and runs the net on GoMLX's pure-Go backend, whatever backend trains
+// it: the layers' shapes, parameters and multiplications don't depend on the
+// backend, and the pure-Go backend runs one image in milliseconds, where XLA
+// would first compile the net, for seconds (docs/classroom.md, "The first results", has the times and the command).
+func Summarize(fn Fn) (s Summary, err error) {
+	backend, err := gobackend.New("")
+	if err != nil {
+		return s, fmt.Errorf("summarize: GoMLX's pure-Go backend: %w", err)
+	}
+	defer backend.Finalize()
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(1); err != nil {
 		return s, err

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/learn-gomlx/advanced-cnn/lib/backend/backendtest"
 	"github.com/learn-gomlx/advanced-cnn/lib/bottleneck"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
 	"github.com/learn-gomlx/advanced-cnn/lib/depth"
@@ -44,9 +43,8 @@ func lessonFacts(t *testing.T) []float64 {
 	}
 
 	// Notebooks 01–03: every layer of the two nets, as models.Summarize builds them.
-	b := backendtest.Get(t, "go")
 	for _, name := range models.Names() {
-		spec, s := modelstest.Summary(t, b, name)
+		spec, s := modelstest.Summary(t, name)
 		total := s.Table.TotalMults()
 		addInt(int64(s.TrainableParams), total, int64(spec.Params))
 		blocks := map[string][2]int64{} // a block's parameters and multiplications: its layers' sums
@@ -71,8 +69,8 @@ func lessonFacts(t *testing.T) []float64 {
 			addInt(pm[0], pm[1])
 		}
 	}
-	inc, incS := modelstest.Summary(t, b, "inception")
-	res, resS := modelstest.Summary(t, b, "resnet")
+	inc, incS := modelstest.Summary(t, "inception")
+	res, resS := modelstest.Summary(t, "resnet")
 	add(float64(resS.Table.TotalMults())/float64(incS.Table.TotalMults()), float64(res.Params)/float64(inc.Params))
 
 	// The recipe and the data: 255 is a pixel's largest value.
