@@ -32,15 +32,6 @@ const (
 	EnvBenchBatch = "ADVCNN_BENCH_BATCH" // batch size of the 1x1 timings (default: the lesson's 64)
 )
 
-// Check ends a notebook cell with err's message, if err is not nil. A cell's
-// program is a small main, so this is the readable way to stop it.
-func Check(err error) {
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
-
 // QuickEpochs is how long quick mode trains: one pass over all 60,000 images,
 // which already reaches about 97 % test accuracy (README, "Quick start", gives
 // its time and accuracy).
