@@ -262,6 +262,35 @@ const ALLOWED_BROWSER_ERRORS = [
       "(websocket.js line 135), is rejected and nobody catches it" },
 ];
 
+// drainKernel returns once the notebook's kernel has answered every request queued before this
+// call: it sends a kernel_info_request on a websocket of its own, from the page (whose WebSocket
+// needs no package here), and waits for the reply. GoNB handles execute and kernel_info requests in
+// one queue, in order (its dispatcher's busyMessagesChan).
+async function drainKernel(page, lab, name) {
+  const sessions = await api(lab, "GET", "/api/sessions");
+  const s = sessions.find((x) => x.path === name || x.path.endsWith("/" + name));
+  if (!s) throw new Error(`no session for ${name} to drain`);
+  const url = `${lab.base.replace(/^http/, "ws")}/api/kernels/${s.kernel.id}/channels?token=${lab.token}`;
+  const err = await page.evaluate(([url, timeoutMs]) => new Promise((resolve) => {
+    const id = `advcnn-drain-${Date.now()}`;
+    const ws = new WebSocket(url);
+    const timer = setTimeout(() => { ws.close(); resolve(`no kernel_info_reply in ${timeoutMs / 1000} s`); }, timeoutMs);
+    ws.onerror = () => { clearTimeout(timer); resolve("the drain's websocket failed"); };
+    ws.onopen = () => ws.send(JSON.stringify({
+      header: { msg_id: id, msg_type: "kernel_info_request", username: "advcnn-test", session: id, date: new Date().toISOString(), version: "5.3" },
+      parent_header: {}, metadata: {}, content: {}, buffers: [], channel: "shell",
+    }));
+    ws.onmessage = (e) => {
+      if (typeof e.data !== "string") return;
+      const m = JSON.parse(e.data);
+      if (m.channel === "shell" && m.header?.msg_type === "kernel_info_reply" && m.parent_header?.msg_id === id) {
+        clearTimeout(timer); ws.close(); resolve("");
+      }
+    };
+  }), [url, 300_000]);
+  if (err) throw new Error(`draining ${name}'s kernel: ${err}`);
+}
+
 // isCommOpenAck tells whether a message from the kernel, on GoNB's own websocket, is the
 // "#comm_open_ack" that GoNB's page waits for (docs/gonb-widget-race.md).
 function isCommOpenAck(data) {
@@ -448,7 +477,20 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
       }
     }
 
-    const states = await cellStates(panel);
+    // GoNB does not honour stop_on_error: after a failing cell, it still runs every cell that Run All
+    // queued, and JupyterLab shows their results when they come, after it has already cleared their
+    // "[*]". So the kernel is drained first: a kernel_info_request of the test's own, which GoNB
+    // answers only after every request queued before it (one queue, in order), then the page is read
+    // once two reads half a second apart agree.
+    await drainKernel(page, lab, name);
+    let states = await cellStates(panel);
+    await waitFor(async () => {
+      await sleep(500);
+      const again = await cellStates(panel);
+      const same = JSON.stringify(again) === JSON.stringify(states);
+      states = again;
+      return same;
+    }, 30_000, async () => `the page's cells kept changing after the kernel was drained: ${JSON.stringify(states)}`);
     if (states.length !== cells) problems.push(`the page shows ${states.length} of the notebook's ${cells} code cells`);
     const notRun = states.map((p, i) => (/\[\d+\]/.test(p) ? -1 : i)).filter((i) => i >= 0);
     if (notRun.length) problems.push(`code cells ${notRun.join(", ")} of ${cells} did not run (a cell before them failed?)`);
