@@ -517,6 +517,13 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
       return found;
     }, [BAD_STDERR.source, GO_ERROR.source]);
     problems.push(...shown);
+    // The cells Run All ran after the first failed one: GoNB runs them all the same (no
+    // stop_on_error), and the test sees them only because it drained the kernel first.
+    const failed = Math.min(...shown.map((t) => Number(/^code cell (\d+)/.exec(t)[1])));
+    if (Number.isFinite(failed)) {
+      const after = states.map((p, i) => (i > failed && /\[\d+\]/.test(p) ? i : -1)).filter((i) => i >= 0);
+      if (after.length) problems.push(`code cells ${after.join(", ")} ran after code cell ${failed} failed (GoNB does not honour stop_on_error)`);
+    }
     // What the cells printed, kept beside the screenshots.
     const printed = await panel.locator(".jp-CodeCell").evaluateAll((els) => els.map((cell, i) =>
       `---- code cell ${i}\n` + [...cell.querySelectorAll(".jp-OutputArea-output")].map((o) => o.innerText).join("\n")).join("\n"));
