@@ -46,15 +46,18 @@ package main
 import (
 	"fmt"
 
+	"github.com/learn-gomlx/advanced-cnn/lib/cell"
 	"github.com/learn-gomlx/advanced-cnn/lib/cost"
 	"github.com/learn-gomlx/advanced-cnn/lib/lesson"
 	"github.com/learn-gomlx/advanced-cnn/lib/models"
 )
 
-var check = lesson.Check
+var check = cell.Check
 
 func main() {
 	flag.Parse()
+	_, err := lesson.Quick()
+	check(err)
 	fmt.Println(cost.Thousands(cost.ConvMults(192, 16, 1, 28, 28)))
 }
 EOF
