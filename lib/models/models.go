@@ -202,7 +202,8 @@ type Summary struct {
 // builds and runs the net on GoMLX's pure-Go backend, whatever backend trains
 // it: the layers' shapes, parameters and multiplications don't depend on the
 // backend, and the pure-Go backend runs one image in milliseconds, where XLA
-// would first compile the net, for seconds (docs/classroom.md, "The first results", has the times and the command).
+// would first compile the net, for seconds (docs/notebook-internals.md, "What
+// a cell costs", has both times and the command).
 func Summarize(fn Fn) (s Summary, err error) {
 	backend, err := gobackend.New("")
 	if err != nil {

@@ -262,13 +262,18 @@ const ALLOWED_BROWSER_ERRORS = [
       "(websocket.js line 135), is rejected and nobody catches it" },
 ];
 
+// sessionOf returns the server's session of the notebook called name, or undefined.
+async function sessionOf(lab, name) {
+  const sessions = await api(lab, "GET", "/api/sessions");
+  return sessions.find((x) => x.path === name || x.path.endsWith("/" + name));
+}
+
 // drainKernel returns once the notebook's kernel has answered every request queued before this
 // call: it sends a kernel_info_request on a websocket of its own, from the page (whose WebSocket
 // needs no package here), and waits for the reply. GoNB handles execute and kernel_info requests in
 // one queue, in order (its dispatcher's busyMessagesChan).
 async function drainKernel(page, lab, name) {
-  const sessions = await api(lab, "GET", "/api/sessions");
-  const s = sessions.find((x) => x.path === name || x.path.endsWith("/" + name));
+  const s = await sessionOf(lab, name);
   if (!s) throw new Error(`no session for ${name} to drain`);
   const url = `${lab.base.replace(/^http/, "ws")}/api/kernels/${s.kernel.id}/channels?token=${lab.token}`;
   const err = await page.evaluate(([url, timeoutMs]) => new Promise((resolve) => {
@@ -440,8 +445,7 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
     // The kernel is ready when the server has seen it idle with this page connected. (GoNB sends
     // no status of its own before its first cell, so the status bar says "Unknown" till then.)
     await waitFor(async () => {
-      const sessions = await api(lab, "GET", "/api/sessions");
-      const s = sessions.find((x) => x.path === name || x.path.endsWith("/" + name));
+      const s = await sessionOf(lab, name);
       return s && s.kernel.execution_state === "idle" && s.kernel.connections > 0;
     }, 120_000, async () => `the notebook's kernel did not start: sessions ${JSON.stringify(await api(lab, "GET", "/api/sessions"))}`);
     // JupyterLab attaches the cells out of view a little later: wait for all of them.
@@ -508,18 +512,18 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
           const text = o.innerText ?? "";
           if (/gonb-err/.test(o.innerHTML)) {
             const msgs = text.split("\n").filter((l) => goError.test(l));
-            found.push(`code cell ${i} (${src}) shows a Go compile error: ${(msgs.join("; ") || text).slice(0, 400)}`);
+            found.push({ cell: i, text: `code cell ${i} (${src}) shows a Go compile error: ${(msgs.join("; ") || text).slice(0, 400)}` });
           } else if (mime === "application/vnd.jupyter.stderr" && re.test(text)) {
-            found.push(`code cell ${i} (${src}) shows an error: ${text.slice(0, 600)}`);
+            found.push({ cell: i, text: `code cell ${i} (${src}) shows an error: ${text.slice(0, 600)}` });
           }
         }
       });
       return found;
     }, [BAD_STDERR.source, GO_ERROR.source]);
-    problems.push(...shown);
+    problems.push(...shown.map((e) => e.text));
     // The cells Run All ran after the first failed one: GoNB runs them all the same (no
     // stop_on_error), and the test sees them only because it drained the kernel first.
-    const failed = Math.min(...shown.map((t) => Number(/^code cell (\d+)/.exec(t)[1])));
+    const failed = Math.min(...shown.map((e) => e.cell));
     if (Number.isFinite(failed)) {
       const after = states.map((p, i) => (i > failed && /\[\d+\]/.test(p) ? i : -1)).filter((i) => i >= 0);
       if (after.length) problems.push(`code cells ${after.join(", ")} ran after code cell ${failed} failed (GoNB does not honour stop_on_error)`);
