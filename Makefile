@@ -9,7 +9,7 @@
 #   make test-go          go vet, gofmt, go test ./lib/... ./cmd/..., the loaders fuzzed (FUZZTIME=20s each)
 #   make test-notebooks   the notebooks executed headless (short trainings; not in make test: test-browser runs them)
 #   make test-browser     the notebooks in JupyterLab in chromium, and the browser test's self-check
-#   make test-clean       the notebooks are committed without outputs
+#   make test-clean       the headless runner's self-check; the notebooks are committed without outputs
 #   make doctor   say what works and what to do about what doesn't
 #   make bench    time the training step: one table (backend, net, ms/step, s/epoch, GFLOP/s, share of peak)
 #   make bench-pytorch  the same, alternating with the lesson's PyTorch (installs torch, about 5.4 GB, into .venv-torch)
@@ -92,6 +92,8 @@ test-browser: setup browser
 	node tools/browser/lab-test.mjs --self-check
 
 test-clean: python
+	$(call step,"the headless runner's checks catch a failed cell and a widget that does not say it could not connect")
+	$(VENV)/bin/python notebooks/run_notebooks.py --self-check
 	$(call step,"notebooks are committed without outputs")
 	$(VENV)/bin/python -c 'import json,sys; bad=[n for n in sys.argv[1:] if any(c.get("outputs") or c.get("execution_count") for c in json.load(open(n))["cells"] if c["cell_type"]=="code")]; sys.exit("clear the outputs of: "+" ".join(bad) if bad else 0)' notebooks/*.ipynb
 

@@ -61,6 +61,11 @@ GO_ERROR = re.compile(FAILURES["go_compile_error"]["pattern"])
 
 BACKEND_LINE = re.compile(FAILURES["backend_line"]["pattern"])
 
+# Headless there is no page to connect a widget: a cell that opens one must show the student the
+# sentence saying what to do (lib/charts' WidgetFailedHTML), not a dead slider.
+WIDGET_CELL = re.compile(FAILURES["widget_failed"]["source_pattern"])
+WIDGET_FAILED_CLASS = FAILURES["widget_failed"]["html_class"]
+
 
 def cell_text(cell, stream_name=None):
     """The text a cell wrote to a stream (all streams when stream_name is None)."""
@@ -68,6 +73,15 @@ def cell_text(cell, stream_name=None):
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and (stream_name is None or out.get("name") == stream_name):
             parts.append(out.get("text", ""))
+    return "".join(parts)
+
+
+def html_of(cell):
+    """The HTML a cell displays, in every output (the last state of each display it updated)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        html = out.get("data", {}).get("text/html", "")
+        parts.append("".join(html) if isinstance(html, list) else html)
     return "".join(parts)
 
 
@@ -107,7 +121,9 @@ def notebook_problems(cells, check_backend=True):
     """What went wrong in executed cells (nbformat's, or plain dicts of the same shape): a cell
     that wrote a compile error or a panic to stderr, an error output (with GoNB's compile errors
     quoted), and, when check_backend is true, no cell printing the backend line. The class test
-    (docker/test/class_test.py) judges the notebooks it runs through JupyterHub with it too."""
+    (docker/test/class_test.py) judges the notebooks it runs through JupyterHub with it too. Both run
+    without a page, so a cell that opens a widget must also show the sentence saying it could not
+    connect (tools/notebook-failures.json's widget_failed)."""
     problems = []
     saw_backend = False
     for i, cell in enumerate(cells):
@@ -125,6 +141,14 @@ def notebook_problems(cells, check_backend=True):
                 # GoNB shows compile errors as HTML; quote their lines.
                 for msg in compile_errors(cell):
                     problems.append(f"cell {i}: {msg}")
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        ran = cell.get("outputs") or cell.get("execution_count") is not None  # not after a failed cell
+        if ran and WIDGET_CELL.search(source) and WIDGET_FAILED_CLASS not in html_of(cell):
+            problems.append(
+                f"cell {i} opens a widget, which no page connects in a run without a browser, but shows no"
+                f" sentence saying so (HTML of class {WIDGET_FAILED_CLASS}: lib/charts' WidgetFailedHTML)"
+            )
         if BACKEND_LINE.search(cell_text(cell, "stdout")):
             saw_backend = True
     if check_backend and not saw_backend:
@@ -167,13 +191,46 @@ def run(path, out_dir, timeout):
     return elapsed, out_path, problems
 
 
+def self_check():
+    """Checks that notebook_problems catches what it must, on cells made for it: returns the
+    checks that failed. `make test-clean` runs it (--self-check)."""
+    backend = {"output_type": "stream", "name": "stdout", "text": "backend xla:cpu: the XLA CPU plugin\n"}
+    explorer = "check(charts.BottleneckExplorer(os.Stdout, charts.ExplorerOptions{Idle: idle}))"
+    sentence = {"output_type": "display_data", "data": {"text/html": f'<p class="{WIDGET_FAILED_CLASS}">…</p>'}}
+    cases = [
+        ("a cell that printed the backend line", [backend], ""),
+        ("a panic on stderr", [backend, {"output_type": "stream", "name": "stderr", "text": "panic: boom\n"}],
+         "wrote an error to stderr"),
+        ("no backend line", [], "no cell printed the backend line"),
+        ("the explorer, saying it could not connect", [backend, sentence], ""),
+        ("the explorer, silent", [backend], f"shows no sentence saying so (HTML of class {WIDGET_FAILED_CLASS}"),
+        ("the explorer, not run after a failed cell", [], "no cell printed the backend line"),
+    ]
+    failed = []
+    for name, outputs, want in cases:
+        src = explorer if "explorer" in name else "fmt.Println(1)"
+        got = notebook_problems([{"cell_type": "code", "source": src, "outputs": outputs}])
+        if (want == "" and got) or (want and (len(got) != 1 or want not in got[0])):
+            failed.append(f"{name}: got {got}, want {'one problem: ' + repr(want) if want else 'no problem'}")
+    return failed
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--self-check", action="store_true",
+                    help="check that the runner's checks catch what they must (no kernel needed), and exit")
     ap.add_argument("notebooks", nargs="*", help="notebook file names in notebooks/ (default: all NN-*.ipynb)")
     ap.add_argument("--out", help="folder for the executed copies (default: a new temporary folder)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds a single cell may run (default 1800)")
     ap.add_argument("--full", action="store_true", help="don't set the short settings' environment variables")
     args = ap.parse_args()
+
+    if args.self_check:
+        failed = self_check()
+        for f in failed:
+            print("FAIL", f, flush=True)
+        print("the runner's checks catch what they must" if not failed else f"{len(failed)} check(s) of the runner failed")
+        return 1 if failed else 0
 
     if not args.full:
         for k, v in SHORT_ENV.items():

@@ -151,3 +151,46 @@ function install(ackMs) {
 		}
 	}
 }
+
+// TestWidgetFailedHTML checks the sentence a student sees in place of a slider that could not
+// connect: it says what to do, and it carries the HTML class by which the notebook tests find it
+// (tools/notebook-failures.json's widget_failed: run_notebooks.py requires it of a headless run,
+// lab-test.mjs of a run whose comm_open_ack it drops).
+func TestWidgetFailedHTML(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(layouttest.Path(t), "tools", "notebook-failures.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failures struct {
+		WidgetFailed struct {
+			SourcePattern string `json:"source_pattern"`
+			HTMLClass     string `json:"html_class"`
+		} `json:"widget_failed"`
+	}
+	if err := json.Unmarshal(b, &failures); err != nil {
+		t.Fatal(err)
+	}
+	class := failures.WidgetFailed.HTMLClass
+	if class == "" {
+		t.Fatal("tools/notebook-failures.json has no widget_failed.html_class")
+	}
+	got := WidgetFailedHTML(30 * time.Second)
+	for _, want := range []string{`class="` + class + `"`, "within 30s", "Run this cell again", "Restart Kernel"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("WidgetFailedHTML(30s) = %s\nwant it to contain %q", got, want)
+		}
+	}
+	// The cells the headless tests hold to it are the ones that open the explorer.
+	re, err := regexp.Compile(failures.WidgetFailed.SourcePattern)
+	if err != nil {
+		t.Fatalf("widget_failed.source_pattern: %v", err)
+	}
+	for src, want := range map[string]bool{
+		"check(charts.BottleneckExplorer(os.Stdout, charts.ExplorerOptions{Idle: idle}))": true,
+		"// BottleneckExplorerOptions are documented in lib/charts":                       false,
+	} {
+		if re.MatchString(src) != want {
+			t.Errorf("widget_failed.source_pattern %q matches %q: %v, want %v", re, src, !want, want)
+		}
+	}
+}

@@ -72,6 +72,8 @@ const FAILURES = JSON.parse(fs.readFileSync(path.join(ROOT, "tools/notebook-fail
 const BAD_STDERR = new RegExp(`(^|\\n)\\s*(${FAILURES.bad_stderr.line_starts.map((p) => p.pattern).join("|")})`);
 const GO_ERROR = new RegExp(FAILURES.go_compile_error.pattern);
 const BACKEND_LINE = new RegExp(FAILURES.backend_line.pattern);
+// The sentence a widget's cell shows, in place of the slider, when it could not connect.
+const WIDGET_FAILED = "." + FAILURES.widget_failed.html_class;
 
 // The flags that let chromium run headless in a container, offline; shared with the Makefile's
 // CHROMIUM (make plots): tools/browser/chromium-flags.txt, one a line, # for comments.
@@ -362,7 +364,7 @@ async function checkWidget(panel, i, page, expectFailure) {
   const state = await waitFor(async () => {
     const text = await cell.locator(".jp-OutputArea").innerText();
     if (/Move the slider/.test(text)) return "live";
-    if (await cell.locator(".advcnn-widget-failed").count()) return "sentence";
+    if (await cell.locator(WIDGET_FAILED).count()) return "sentence";
     const prompt = (await cell.locator(".jp-InputArea-prompt").textContent()).trim();
     if (/\[\d+\]/.test(prompt)) return "ended";
     return null;
@@ -370,7 +372,7 @@ async function checkWidget(panel, i, page, expectFailure) {
     .catch((e) => e.message);
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (state === "sentence") {
-    const sentence = (await cell.locator(".advcnn-widget-failed").innerText()).trim();
+    const sentence = (await cell.locator(WIDGET_FAILED).innerText()).trim();
     if (await cell.locator('input[type="range"]').count()) {
       return { problem: `code cell ${i} says its slider could not connect, but still shows the slider: ${JSON.stringify(sentence)}` };
     }
@@ -461,9 +463,9 @@ async function testNotebook(browser, lab, dir, name, index, out, timeoutMs, widg
     // Meanwhile, each slider is moved while its cell runs, and its chart must follow.
     const widgetCells = new Set();
     await waitFor(async () => {
-      const found = await panel.locator(".jp-CodeCell").evaluateAll((els) => els
-        .map((c, i) => (c.querySelector('.jp-OutputArea-output input[type="range"], .advcnn-widget-failed') ? i : -1))
-        .filter((i) => i >= 0));
+      const found = await panel.locator(".jp-CodeCell").evaluateAll((els, failed) => els
+        .map((c, i) => (c.querySelector(`.jp-OutputArea-output input[type="range"], ${failed}`) ? i : -1))
+        .filter((i) => i >= 0), WIDGET_FAILED);
       for (const i of found.filter((i) => !widgetCells.has(i))) {
         widgetCells.add(i);
         const r = await checkWidget(panel, i, page, widgetOpts.dropAck);
