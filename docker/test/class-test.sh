@@ -113,7 +113,11 @@ rm -rf "$RUN" && mkdir -p "$RUN" && chmod 700 "$RUN"
 for port in "$HUB_PORT" "$PROXY_API_PORT" "$HUB_API_PORT"; do
 	! ss -ltnH "sport = :$port" | grep -q . || fail "port $port is taken: set CLASS_HUB_PORT to another (it uses that port, +1 and +81)"
 done
-command podman system service --time=0 "unix://$RUN/podman.sock" >"$RUN/podman-service.log" 2>&1 &
+# From $RUN: Debian bookworm's conmon (2.1.6) creates an empty file "oom" in its working directory,
+# which podman does not set, when a container runs out of memory, as attack 5 makes alice's do
+# (containers/conmon#504, fixed upstream in July 2024 by #514). Started here, it left one in the checkout.
+had_oom=$([[ -e oom ]] && echo yes || true)
+(cd "$RUN" && exec podman system service --time=0 "unix://$RUN/podman.sock" >"$RUN/podman-service.log" 2>&1) &
 service_pid=$!
 for _ in $(seq 30); do [[ -S $RUN/podman.sock ]] && break; sleep 0.5; done
 [[ -S $RUN/podman.sock ]] || fail "podman system service did not make $RUN/podman.sock (log: $RUN/podman-service.log)"
@@ -182,6 +186,7 @@ if ! NO_PROXY='*' no_proxy='*' "${driver[@]}"; then
 	fail "make class-$MODE failed"
 fi
 lap "the driver ($MODE)"
+[[ -n $had_oom || ! -e oom ]] || fail "the class $MODE left a file 'oom' in the checkout ($PWD): conmon's (see the podman service above)"
 
 printf '\n==> make class-%s passed in %d s\n' "$MODE" $((SECONDS - start))
 printf '%s\n' "${timings[@]}"
