@@ -76,22 +76,16 @@ def cell_text(cell, stream_name=None):
     return "".join(parts)
 
 
-def html_of(cell):
-    """The HTML a cell displays, in every output (the last state of each display it updated)."""
-    parts = []
+def html_pages(cell):
+    """The HTML of each of a cell's outputs (of a display it updated, the last state), as text."""
     for out in cell.get("outputs", []):
-        html = out.get("data", {}).get("text/html", "")
-        parts.append("".join(html) if isinstance(html, list) else html)
-    return "".join(parts)
+        yield "".join(out.get("data", {}).get("text/html", ""))  # a list of lines as stored on disk
 
 
 def compile_errors(cell):
     """The Go compiler's messages that GoNB displayed as HTML in a cell."""
     msgs = []
-    for out in cell.get("outputs", []):
-        page = out.get("data", {}).get("text/html", "")
-        if isinstance(page, list):  # as stored on disk
-            page = "".join(page)
+    for page in html_pages(cell):
         if "gonb-err" not in page:
             continue
         page = re.sub(r"(?s)<style.*?</style>|<div class=\"gonb-err-context\">.*?</div>\s*</div>", "\n", page)
@@ -129,10 +123,11 @@ def notebook_problems(cells, check_backend=True):
     for i, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
+        source = "".join(cell.get("source", ""))  # a list of lines as stored on disk
         stderr = cell_text(cell, "stderr")
         m = BAD_STDERR.search(stderr)
         if m:
-            src = "".join(cell.get("source", "")).strip().splitlines()
+            src = source.strip().splitlines()
             first = src[0] if src else ""
             problems.append(f"cell {i} ({first!r}) wrote an error to stderr:\n{stderr.strip()}")
         for out in cell.get("outputs", []):
@@ -141,10 +136,8 @@ def notebook_problems(cells, check_backend=True):
                 # GoNB shows compile errors as HTML; quote their lines.
                 for msg in compile_errors(cell):
                     problems.append(f"cell {i}: {msg}")
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
         ran = cell.get("outputs") or cell.get("execution_count") is not None  # not after a failed cell
-        if ran and WIDGET_CELL.search(source) and WIDGET_FAILED_CLASS not in html_of(cell):
+        if ran and WIDGET_CELL.search(source) and not any(WIDGET_FAILED_CLASS in page for page in html_pages(cell)):
             problems.append(
                 f"cell {i} opens a widget, which no page connects in a run without a browser, but shows no"
                 f" sentence saying so (HTML of class {WIDGET_FAILED_CLASS}: lib/charts' WidgetFailedHTML)"
@@ -197,18 +190,19 @@ def self_check():
     backend = {"output_type": "stream", "name": "stdout", "text": "backend xla:cpu: the XLA CPU plugin\n"}
     explorer = "check(charts.BottleneckExplorer(os.Stdout, charts.ExplorerOptions{Idle: idle}))"
     sentence = {"output_type": "display_data", "data": {"text/html": f'<p class="{WIDGET_FAILED_CLASS}">…</p>'}}
-    cases = [
-        ("a cell that printed the backend line", [backend], ""),
-        ("a panic on stderr", [backend, {"output_type": "stream", "name": "stderr", "text": "panic: boom\n"}],
+    plain = "fmt.Println(1)"
+    cases = [  # name, the cell's source and outputs, the one problem wanted ("" for none)
+        ("a cell that printed the backend line", plain, [backend], ""),
+        ("a panic on stderr", plain, [backend, {"output_type": "stream", "name": "stderr", "text": "panic: boom\n"}],
          "wrote an error to stderr"),
-        ("no backend line", [], "no cell printed the backend line"),
-        ("the explorer, saying it could not connect", [backend, sentence], ""),
-        ("the explorer, silent", [backend], f"shows no sentence saying so (HTML of class {WIDGET_FAILED_CLASS}"),
-        ("the explorer, not run after a failed cell", [], "no cell printed the backend line"),
+        ("no backend line", plain, [], "no cell printed the backend line"),
+        ("the explorer, saying it could not connect", explorer, [backend, sentence], ""),
+        ("the explorer, silent", explorer, [backend],
+         f"shows no sentence saying so (HTML of class {WIDGET_FAILED_CLASS}"),
+        ("the explorer, not run after a failed cell", explorer, [], "no cell printed the backend line"),
     ]
     failed = []
-    for name, outputs, want in cases:
-        src = explorer if "explorer" in name else "fmt.Println(1)"
+    for name, src, outputs, want in cases:
         got = notebook_problems([{"cell_type": "code", "source": src, "outputs": outputs}])
         if (want == "" and got) or (want and (len(got) != 1 or want not in got[0])):
             failed.append(f"{name}: got {got}, want {'one problem: ' + repr(want) if want else 'no problem'}")
